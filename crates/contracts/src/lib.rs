@@ -37,6 +37,8 @@ pub mod bazaar {
     package!(events, "bazaar.events.v1");
 }
 
+pub mod convert;
+
 pub use bazaar::cart::v1 as cart;
 pub use bazaar::catalog::v1 as catalog;
 pub use bazaar::common::v1 as common;

@@ -280,3 +280,132 @@ impl TokenVerifier {
         }
     }
 }
+
+/// An Ed25519 key that signs access tokens (held by identity, and by test fakes).
+#[derive(Clone)]
+pub struct SigningKey {
+    kid: String,
+    pkcs8: Vec<u8>,
+    public_key: Vec<u8>,
+    encoding: jsonwebtoken::EncodingKey,
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningKey").field("kid", &self.kid).finish_non_exhaustive()
+    }
+}
+
+impl SigningKey {
+    /// Generates a new key with a fresh key id.
+    ///
+    /// # Errors
+    /// When the system random source fails.
+    pub fn generate() -> anyhow::Result<Self> {
+        let pkcs8 = aws_lc_rs::signature::Ed25519KeyPair::generate_pkcs8(&aws_lc_rs::rand::SystemRandom::new())
+            .map_err(|_| anyhow::anyhow!("cannot generate an Ed25519 key"))?;
+        Self::from_pkcs8(uuid::Uuid::now_v7().to_string(), pkcs8.as_ref().to_vec())
+    }
+
+    /// Loads a stored key.
+    ///
+    /// # Errors
+    /// When the bytes are not an Ed25519 PKCS#8 document.
+    pub fn from_pkcs8(kid: String, pkcs8: Vec<u8>) -> anyhow::Result<Self> {
+        use aws_lc_rs::signature::KeyPair as _;
+        let pair = aws_lc_rs::signature::Ed25519KeyPair::from_pkcs8(&pkcs8)
+            .map_err(|_| anyhow::anyhow!("stored signing key {kid} is not an Ed25519 PKCS#8 key"))?;
+        let public_key = pair.public_key().as_ref().to_vec();
+        let encoding = jsonwebtoken::EncodingKey::from_ed_der(&pkcs8);
+        Ok(Self { kid, pkcs8, public_key, encoding })
+    }
+
+    /// Returns the key id (`kid` header of the tokens it signs).
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+
+    /// Returns the PKCS#8 document, for storage.
+    pub fn pkcs8(&self) -> &[u8] {
+        &self.pkcs8
+    }
+
+    /// Returns the raw 32-byte public key.
+    pub fn public_key(&self) -> &[u8] {
+        &self.public_key
+    }
+
+    /// Signs claims into a compact JWT.
+    ///
+    /// # Errors
+    /// When serialisation or signing fails.
+    pub fn sign(&self, claims: &Claims) -> anyhow::Result<String> {
+        let mut header = jsonwebtoken::Header::new(Algorithm::EdDSA);
+        header.kid = Some(self.kid.clone());
+        Ok(jsonwebtoken::encode(&header, claims, &self.encoding)?)
+    }
+}
+
+impl Claims {
+    /// Builds the claims of a token for a user's session, valid for `ttl` from now.
+    pub fn new(user_id: &UserId, session_id: &str, email: &str, name: &str, role: Role, ttl: Duration) -> Self {
+        let now = bazaar_types::now_ms() / 1000;
+        Self {
+            sub: user_id.to_string(),
+            sid: session_id.to_owned(),
+            email: email.to_owned(),
+            name: name.to_owned(),
+            role,
+            iat: now,
+            exp: now + i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX / 2),
+            iss: ISSUER.to_owned(),
+            aud: AUDIENCE.to_owned(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claims(ttl: Duration) -> Claims {
+        Claims::new(&UserId::generate(), "session-1", "ada@example.com", "Ada", Role::Admin, ttl)
+    }
+
+    #[tokio::test]
+    async fn verifies_tokens_it_has_the_key_for() {
+        let key = SigningKey::generate().unwrap();
+        let verifier = TokenVerifier::with_keys([(key.kid().to_owned(), key.public_key().to_vec())]);
+        let claims = claims(Duration::from_secs(60));
+        let principal = verifier.verify(&key.sign(&claims).unwrap()).await.unwrap();
+        assert_eq!(principal.user_id.as_str(), claims.sub);
+        assert!(principal.is_admin());
+        assert_eq!(principal.session_id, "session-1");
+    }
+
+    #[tokio::test]
+    async fn rejects_tampered_foreign_and_expired_tokens() {
+        let key = SigningKey::generate().unwrap();
+        let other = SigningKey::generate().unwrap();
+        let verifier = TokenVerifier::with_keys([(key.kid().to_owned(), key.public_key().to_vec())]);
+        let token = key.sign(&claims(Duration::from_secs(60))).unwrap();
+        let mut tampered = token.clone();
+        tampered.insert(token.len() - 3, 'x');
+        assert_eq!(verifier.verify(&tampered).await, Err(AuthError::Invalid));
+        assert_eq!(verifier.verify(&other.sign(&claims(Duration::from_secs(60))).unwrap()).await, Err(AuthError::Invalid));
+        assert_eq!(verifier.verify("not a token").await, Err(AuthError::Invalid));
+        let mut expired = claims(Duration::from_secs(0));
+        expired.exp -= 60;
+        let expired = key.sign(&expired).unwrap();
+        assert_eq!(verifier.verify(&expired).await, Err(AuthError::Expired));
+        assert!(verifier.verify_ignoring_expiry(&expired).await.is_ok());
+    }
+
+    #[test]
+    fn stored_keys_load_back() {
+        let key = SigningKey::generate().unwrap();
+        let loaded = SigningKey::from_pkcs8(key.kid().to_owned(), key.pkcs8().to_vec()).unwrap();
+        assert_eq!(loaded.public_key(), key.public_key());
+        assert!(SigningKey::from_pkcs8("x".into(), vec![1, 2, 3]).is_err());
+    }
+}

@@ -307,6 +307,13 @@ pub fn invalid_argument(errors: &FieldErrors) -> Status {
     Status::with_error_details(Code::InvalidArgument, errors.to_string(), details)
 }
 
+/// Builds an `ALREADY_EXISTS` status naming the field whose value is taken.
+pub fn already_exists(field: &str, message: &str) -> Status {
+    let mut details = ErrorDetails::new();
+    details.add_bad_request_violation(field, message);
+    Status::with_error_details(Code::AlreadyExists, format!("{field}: {message}"), details)
+}
+
 /// Reads the field errors of an `INVALID_ARGUMENT` status (empty when it carries none).
 pub fn field_errors(status: &Status) -> FieldErrors {
     status

@@ -68,3 +68,101 @@ where
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));
     config::exit_code(&program, result)
 }
+
+/// The running shell of a gRPC service: its listener, database, health and gRPC routes.
+/// A service builds one, adds its own gRPC services, and serves.
+#[derive(Debug)]
+pub struct Host {
+    name: &'static str,
+    listener: tokio::net::TcpListener,
+    local_addr: std::net::SocketAddr,
+    db: crate::db::Db,
+    health: crate::health::Health,
+    routes: tonic::service::Routes,
+    options: crate::grpc::ServeOptions,
+    shutdown: CancellationToken,
+}
+
+impl Host {
+    /// Binds the listener, then connects and migrates the database (the listener is bound first so
+    /// a taken port fails before any database work).
+    ///
+    /// # Errors
+    /// When the port is taken or the database is unreachable or fails to migrate.
+    pub async fn start(
+        name: &'static str,
+        common: &CommonArgs,
+        migrations: &crate::db::Migrations,
+        shutdown: CancellationToken,
+    ) -> anyhow::Result<Self> {
+        let listener = crate::grpc::bind(common.listen).await?;
+        let local_addr = listener.local_addr()?;
+        let db = crate::db::Db::connect(&common.database_url_for(name), migrations).await?;
+        let (health, health_service) = crate::health::Health::new(Some(db.clone()));
+        let options =
+            crate::grpc::ServeOptions { request_timeout: common.request_timeout, shutdown_grace: common.shutdown_grace };
+        Ok(Self {
+            name,
+            listener,
+            local_addr,
+            db,
+            health,
+            routes: tonic::service::Routes::new(health_service),
+            options,
+            shutdown,
+        })
+    }
+
+    /// Returns the service's database.
+    pub fn db(&self) -> &crate::db::Db {
+        &self.db
+    }
+
+    /// Returns the address actually bound (useful with port 0).
+    pub fn local_addr(&self) -> std::net::SocketAddr {
+        self.local_addr
+    }
+
+    /// Returns the stop signal.
+    pub fn shutdown(&self) -> &CancellationToken {
+        &self.shutdown
+    }
+
+    /// Returns the configured per-call deadline, for the service's own clients.
+    pub fn request_timeout(&self) -> std::time::Duration {
+        self.options.request_timeout
+    }
+
+    /// Mounts a gRPC service.
+    #[must_use]
+    pub fn add_service<S>(mut self, service: S) -> Self
+    where
+        S: tower::Service<
+                http::Request<tonic::body::Body>,
+                Response = http::Response<tonic::body::Body>,
+                Error = std::convert::Infallible,
+            > + tonic::server::NamedService
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Future: Send + 'static,
+    {
+        self.routes = self.routes.add_service(service);
+        self
+    }
+
+    /// Marks the service ready and serves until the stop signal, then drains and closes the database.
+    ///
+    /// # Errors
+    /// When the server fails.
+    pub async fn serve(self) -> anyhow::Result<()> {
+        self.health.set_ready(self.shutdown.clone());
+        tracing::info!(service = self.name, address = %self.local_addr, "serving");
+        let result =
+            crate::grpc::serve(self.listener, self.routes, self.health.router(), self.options, self.shutdown).await;
+        self.db.close().await;
+        tracing::info!(service = self.name, "stopped");
+        result
+    }
+}

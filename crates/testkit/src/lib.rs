@@ -4,11 +4,17 @@
 //!   PostgreSQL database when `BAZAAR_TEST_DATABASE_URL` is set (dropped after the test);
 //! - [`backend_tests!`]: runs each listed `async fn(TestDb)` once per backend;
 //! - [`init_logging`]: shows service logs in test output when `TEST_LOG` is set;
-//! - [`nats_url`]: the NATS server for transport tests, from `BAZAAR_TEST_NATS_URL`.
+//! - [`nats_url`]: the NATS server for transport tests, from `BAZAAR_TEST_NATS_URL`;
+//! - [`FakeIdentity`]: an identity server that only publishes signing keys and session state, and
+//!   signs tokens for any user a test makes up.
 
 #![allow(clippy::print_stderr, reason = "tests report skipped backends on stderr")]
 
+mod identity;
+
 use std::sync::Once;
+
+pub use identity::FakeIdentity;
 
 /// Environment variable naming a PostgreSQL server for store tests, e.g.
 /// `postgres://postgres@127.0.0.1:5432/postgres`.
@@ -63,7 +69,9 @@ impl TestDb {
         let admin = sqlx::AnyPool::connect(&admin_url)
             .await
             .expect("connecting to the test PostgreSQL server");
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'"
+        )))
             .execute(&admin)
             .await
             .expect("creating a test database");

@@ -1,0 +1,35 @@
+//! Catalog configuration.
+
+use bazaar_platform::config::{CommonArgs, EventArgs, parse_http_url};
+use clap::{ArgAction, Parser};
+
+/// Flags of the catalog service; each has a `BAZAAR_*` environment twin.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "bazaar-catalog", version, about = "Bazaar catalog service: products, categories and search")]
+pub struct Config {
+    /// Flags every service takes.
+    #[command(flatten)]
+    pub common: CommonArgs,
+
+    /// Event transport flags.
+    #[command(flatten)]
+    pub events: EventArgs,
+
+    /// URL of the identity service, whose keys verify admin tokens.
+    #[arg(long, env = "BAZAAR_IDENTITY_URL", value_name = "URL", value_parser = parse_http_url)]
+    pub identity_url: String,
+
+    /// Load the demo catalogue into an empty database.
+    #[arg(long, env = "BAZAAR_SEED", default_value_t = true, action = ArgAction::Set, value_name = "BOOL")]
+    pub seed: bool,
+}
+
+impl bazaar_platform::ServiceConfig for Config {
+    fn common(&self) -> &CommonArgs {
+        &self.common
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        self.events.validate()
+    }
+}

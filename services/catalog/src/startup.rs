@@ -1,0 +1,66 @@
+//! Builds the catalog service and runs it until stopped.
+
+use std::net::SocketAddr;
+
+use bazaar_contracts::catalog::catalog_service_server::CatalogServiceServer;
+use bazaar_platform::{
+    auth::TokenVerifier,
+    db::Migrations,
+    events::Events,
+    service::Host,
+    shutdown::CancellationToken,
+};
+use sqlx::migrate::Migrator;
+
+use crate::{Config, SERVICE, grpc::CatalogGrpc, seed};
+
+static SQLITE: Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES: Migrator = sqlx::migrate!("migrations/postgres");
+/// The catalog's schema, per backend.
+pub static MIGRATIONS: Migrations = Migrations { sqlite: &SQLITE, postgres: &POSTGRES };
+
+/// A built catalog service, bound and migrated, ready to serve.
+#[derive(Debug)]
+pub struct Application {
+    host: Host,
+}
+
+impl Application {
+    /// Binds the port, migrates (and on first start seeds) the database, connects the event
+    /// transport, and mounts the gRPC services.
+    ///
+    /// # Errors
+    /// When the port is taken or a dependency cannot be reached.
+    pub async fn build(config: Config, shutdown: CancellationToken) -> anyhow::Result<Self> {
+        let host = Host::start(SERVICE, &config.common, &MIGRATIONS, shutdown.clone()).await?;
+        if config.seed {
+            seed::load_if_empty(host.db()).await?;
+        }
+        let events =
+            Events::start(SERVICE, host.db().clone(), &config.events, host.request_timeout(), shutdown).await?;
+        let verifier = TokenVerifier::from_identity(&config.identity_url, host.request_timeout())?;
+        let catalog = CatalogGrpc::new(host.db().clone(), verifier, events.publisher());
+        Ok(Self { host: host.add_service(CatalogServiceServer::new(catalog)) })
+    }
+
+    /// Returns the bound address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.host.local_addr()
+    }
+
+    /// Serves until the stop signal, then drains.
+    ///
+    /// # Errors
+    /// When the server fails.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.host.serve().await
+    }
+}
+
+/// Builds and runs the service (what `main` and `bazaar serve catalog` call).
+///
+/// # Errors
+/// When start-up or serving fails.
+pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<()> {
+    Application::build(config, shutdown).await?.run_until_stopped().await
+}

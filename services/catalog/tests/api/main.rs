@@ -1,0 +1,7 @@
+//! Catalog API tests: real gRPC on a free port, a fresh database per test, on SQLite always and on
+//! PostgreSQL when `BAZAAR_TEST_DATABASE_URL` is set.
+
+mod admin;
+mod helpers;
+mod products;
+mod search;
