@@ -2,9 +2,7 @@
 //! `bazaar-types`, so every service converts them the same way.
 
 use bazaar_types::{
-    Address, Currency, FieldErrors, Money, Page, PageInfo,
-    address::AddressInput,
-    page::PageError,
+    Address, Currency, FieldErrors, Money, Page, PageInfo, address::AddressInput, page::PageError,
 };
 
 use crate::common;
@@ -25,13 +23,23 @@ impl TryFrom<&common::Money> for Money {
 
 impl From<PageInfo> for common::PageInfo {
     fn from(info: PageInfo) -> Self {
-        Self { page: info.page, page_size: info.page_size, total_items: info.total_items, total_pages: info.total_pages }
+        Self {
+            page: info.page,
+            page_size: info.page_size,
+            total_items: info.total_items,
+            total_pages: info.total_pages,
+        }
     }
 }
 
 impl From<&common::PageInfo> for PageInfo {
     fn from(info: &common::PageInfo) -> Self {
-        Self { page: info.page, page_size: info.page_size, total_items: info.total_items, total_pages: info.total_pages }
+        Self {
+            page: info.page,
+            page_size: info.page_size,
+            total_items: info.total_items,
+            total_pages: info.total_pages,
+        }
     }
 }
 
@@ -86,7 +94,9 @@ mod tests {
         let money = Money::new(1999, Currency::USD);
         let wire = common::Money::from(money);
         assert_eq!(Money::try_from(&wire).unwrap(), money);
-        assert!(Money::try_from(&common::Money { amount_minor: 1, currency: "??".into() }).is_err());
+        assert!(
+            Money::try_from(&common::Money { amount_minor: 1, currency: "??".into() }).is_err()
+        );
     }
 
     #[test]

@@ -83,6 +83,19 @@ event!(events::ShipmentDispatched, "shipping", "shipment_dispatched");
 event!(events::ShipmentInTransit, "shipping", "shipment_in_transit");
 event!(events::ShipmentDelivered, "shipping", "shipment_delivered");
 
+/// Every event type, so tools can derive who emits what (the source is part of the type).
+pub const EVENT_TYPES: &[&str] = &[
+    <events::UserRegistered as Event>::TYPE,
+    <events::ProductChanged as Event>::TYPE,
+    <events::OrderConfirmed as Event>::TYPE,
+    <events::OrderCancelled as Event>::TYPE,
+    <events::PaymentCaptured as Event>::TYPE,
+    <events::PaymentRefunded as Event>::TYPE,
+    <events::ShipmentDispatched as Event>::TYPE,
+    <events::ShipmentInTransit as Event>::TYPE,
+    <events::ShipmentDelivered as Event>::TYPE,
+];
+
 /// Returns the emitting service named in an event type such as `bazaar.orders.order_confirmed.v1`.
 pub fn source_of(event_type: &str) -> Option<&str> {
     event_type.strip_prefix("bazaar.")?.split('.').next().filter(|source| !source.is_empty())

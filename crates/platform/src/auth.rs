@@ -302,8 +302,10 @@ impl SigningKey {
     /// # Errors
     /// When the system random source fails.
     pub fn generate() -> anyhow::Result<Self> {
-        let pkcs8 = aws_lc_rs::signature::Ed25519KeyPair::generate_pkcs8(&aws_lc_rs::rand::SystemRandom::new())
-            .map_err(|_| anyhow::anyhow!("cannot generate an Ed25519 key"))?;
+        let pkcs8 = aws_lc_rs::signature::Ed25519KeyPair::generate_pkcs8(
+            &aws_lc_rs::rand::SystemRandom::new(),
+        )
+        .map_err(|_| anyhow::anyhow!("cannot generate an Ed25519 key"))?;
         Self::from_pkcs8(uuid::Uuid::now_v7().to_string(), pkcs8.as_ref().to_vec())
     }
 
@@ -313,8 +315,9 @@ impl SigningKey {
     /// When the bytes are not an Ed25519 PKCS#8 document.
     pub fn from_pkcs8(kid: String, pkcs8: Vec<u8>) -> anyhow::Result<Self> {
         use aws_lc_rs::signature::KeyPair as _;
-        let pair = aws_lc_rs::signature::Ed25519KeyPair::from_pkcs8(&pkcs8)
-            .map_err(|_| anyhow::anyhow!("stored signing key {kid} is not an Ed25519 PKCS#8 key"))?;
+        let pair = aws_lc_rs::signature::Ed25519KeyPair::from_pkcs8(&pkcs8).map_err(|_| {
+            anyhow::anyhow!("stored signing key {kid} is not an Ed25519 PKCS#8 key")
+        })?;
         let public_key = pair.public_key().as_ref().to_vec();
         let encoding = jsonwebtoken::EncodingKey::from_ed_der(&pkcs8);
         Ok(Self { kid, pkcs8, public_key, encoding })
@@ -348,7 +351,14 @@ impl SigningKey {
 
 impl Claims {
     /// Builds the claims of a token for a user's session, valid for `ttl` from now.
-    pub fn new(user_id: &UserId, session_id: &str, email: &str, name: &str, role: Role, ttl: Duration) -> Self {
+    pub fn new(
+        user_id: &UserId,
+        session_id: &str,
+        email: &str,
+        name: &str,
+        role: Role,
+        ttl: Duration,
+    ) -> Self {
         let now = bazaar_types::now_ms() / 1000;
         Self {
             sub: user_id.to_string(),
@@ -375,7 +385,8 @@ mod tests {
     #[tokio::test]
     async fn verifies_tokens_it_has_the_key_for() {
         let key = SigningKey::generate().unwrap();
-        let verifier = TokenVerifier::with_keys([(key.kid().to_owned(), key.public_key().to_vec())]);
+        let verifier =
+            TokenVerifier::with_keys([(key.kid().to_owned(), key.public_key().to_vec())]);
         let claims = claims(Duration::from_secs(60));
         let principal = verifier.verify(&key.sign(&claims).unwrap()).await.unwrap();
         assert_eq!(principal.user_id.as_str(), claims.sub);
@@ -387,12 +398,16 @@ mod tests {
     async fn rejects_tampered_foreign_and_expired_tokens() {
         let key = SigningKey::generate().unwrap();
         let other = SigningKey::generate().unwrap();
-        let verifier = TokenVerifier::with_keys([(key.kid().to_owned(), key.public_key().to_vec())]);
+        let verifier =
+            TokenVerifier::with_keys([(key.kid().to_owned(), key.public_key().to_vec())]);
         let token = key.sign(&claims(Duration::from_secs(60))).unwrap();
         let mut tampered = token.clone();
         tampered.insert(token.len() - 3, 'x');
         assert_eq!(verifier.verify(&tampered).await, Err(AuthError::Invalid));
-        assert_eq!(verifier.verify(&other.sign(&claims(Duration::from_secs(60))).unwrap()).await, Err(AuthError::Invalid));
+        assert_eq!(
+            verifier.verify(&other.sign(&claims(Duration::from_secs(60))).unwrap()).await,
+            Err(AuthError::Invalid)
+        );
         assert_eq!(verifier.verify("not a token").await, Err(AuthError::Invalid));
         let mut expired = claims(Duration::from_secs(0));
         expired.exp -= 60;

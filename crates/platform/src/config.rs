@@ -21,10 +21,6 @@ pub struct CommonArgs {
     #[arg(long, env = "BAZAAR_DATA_DIR", default_value = "./var", value_name = "DIR")]
     pub data_dir: PathBuf,
 
-    /// Database URL: `sqlite://<file>` or `postgres://...`. Default: `<data-dir>/<service>.db`.
-    #[arg(long, env = "BAZAAR_DATABASE_URL", value_name = "URL", value_parser = parse_database_url)]
-    pub database_url: Option<String>,
-
     /// Log line format.
     #[arg(long, env = "BAZAAR_LOG_FORMAT", default_value = "text", value_name = "FORMAT")]
     pub log_format: LogFormat,
@@ -50,11 +46,20 @@ pub struct CommonArgs {
     pub exit_with_parent: bool,
 }
 
-impl CommonArgs {
-    /// Returns the database URL to use for `service`: the configured one, or a SQLite file in the data directory.
-    pub fn database_url_for(&self, service: &str) -> String {
+/// Flags of services that own a database.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// Database URL: `sqlite://<file>` or `postgres://...`. Default: `<data-dir>/<service>.db`.
+    #[arg(long, env = "BAZAAR_DATABASE_URL", value_name = "URL", value_parser = parse_database_url)]
+    pub database_url: Option<String>,
+}
+
+impl DatabaseArgs {
+    /// Returns the database URL to use for `service`: the configured one, or a SQLite file in the
+    /// data directory.
+    pub fn url_for(&self, service: &str, common: &CommonArgs) -> String {
         self.database_url.clone().unwrap_or_else(|| {
-            let path = self.data_dir.join(format!("{service}.db"));
+            let path = common.data_dir.join(format!("{service}.db"));
             format!("sqlite://{}?mode=rwc", path.display())
         })
     }

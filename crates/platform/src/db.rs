@@ -209,7 +209,9 @@ async fn create_postgres_database_if_missing(url: &str) -> anyhow::Result<()> {
     if exists.is_none() {
         // The name was checked to be a plain identifier, so quoting it is enough.
         // Byte-order collation makes `ORDER BY` agree with SQLite's.
-        let statement = format!("CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'");
+        let statement = format!(
+            "CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'"
+        );
         if let Err(error) = sqlx::query(sqlx::AssertSqlSafe(statement)).execute(&admin).await {
             let duplicate = matches!(&error, sqlx::Error::Database(db) if db.code().as_deref() == Some("42P04") || db.code().as_deref() == Some("23505"));
             if !duplicate {

@@ -25,7 +25,7 @@ use prost::Message as _;
 use sqlx::AnyConnection;
 use tokio::sync::Notify;
 
-pub use consumer::{Consumer, HandleError, Handler};
+pub use consumer::{Consumer, HandleError, Handler, Outcome};
 pub use direct::DirectTransport;
 pub use nats::NatsTransport;
 
@@ -130,7 +130,7 @@ pub enum Transport {
     /// gRPC delivery to each subscriber.
     Direct(DirectTransport),
     /// NATS JetStream.
-    Nats(NatsTransport),
+    Nats(Box<NatsTransport>),
 }
 
 impl Transport {
@@ -148,7 +148,7 @@ impl Transport {
                     .nats_url
                     .as_deref()
                     .context("--nats-url is required with --events nats")?;
-                Ok(Self::Nats(NatsTransport::connect(url).await?))
+                Ok(Self::Nats(Box::new(NatsTransport::connect(url).await?)))
             }
         }
     }
@@ -207,7 +207,7 @@ impl Events {
     pub fn consume<H: Handler>(&self, handler: H, shutdown: &CancellationToken) -> Consumer<H> {
         let consumer = Consumer::new(self.service, self.db.clone(), handler, self.max_attempts);
         if let Transport::Nats(nats) = &self.transport {
-            nats.spawn_consumers(consumer.clone(), shutdown.clone());
+            nats.spawn_consumers(&consumer, shutdown);
         }
         consumer
     }

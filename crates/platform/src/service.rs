@@ -92,15 +92,18 @@ impl Host {
     pub async fn start(
         name: &'static str,
         common: &CommonArgs,
+        database: &crate::config::DatabaseArgs,
         migrations: &crate::db::Migrations,
         shutdown: CancellationToken,
     ) -> anyhow::Result<Self> {
         let listener = crate::grpc::bind(common.listen).await?;
         let local_addr = listener.local_addr()?;
-        let db = crate::db::Db::connect(&common.database_url_for(name), migrations).await?;
+        let db = crate::db::Db::connect(&database.url_for(name, common), migrations).await?;
         let (health, health_service) = crate::health::Health::new(Some(db.clone()));
-        let options =
-            crate::grpc::ServeOptions { request_timeout: common.request_timeout, shutdown_grace: common.shutdown_grace };
+        let options = crate::grpc::ServeOptions {
+            request_timeout: common.request_timeout,
+            shutdown_grace: common.shutdown_grace,
+        };
         Ok(Self {
             name,
             listener,
@@ -159,8 +162,14 @@ impl Host {
     pub async fn serve(self) -> anyhow::Result<()> {
         self.health.set_ready(self.shutdown.clone());
         tracing::info!(service = self.name, address = %self.local_addr, "serving");
-        let result =
-            crate::grpc::serve(self.listener, self.routes, self.health.router(), self.options, self.shutdown).await;
+        let result = crate::grpc::serve(
+            self.listener,
+            self.routes,
+            self.health.router(),
+            self.options,
+            self.shutdown,
+        )
+        .await;
         self.db.close().await;
         tracing::info!(service = self.name, "stopped");
         result

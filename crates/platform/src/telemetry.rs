@@ -94,7 +94,7 @@ pub fn set_parent_from_headers(span: &tracing::Span, headers: &http::HeaderMap) 
 pub fn inject_current_context(headers: &mut http::HeaderMap) {
     let context = tracing::Span::current().context();
     global::get_text_map_propagator(|propagator| {
-        propagator.inject_context(&context, &mut HeaderInjector(headers))
+        propagator.inject_context(&context, &mut HeaderInjector(headers));
     });
 }
 

@@ -34,7 +34,10 @@ impl FakeIdentity {
         let service = pb::identity_service_server::IdentityServiceServer::new(fake.clone());
         tokio::spawn(async move {
             let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
-            let _ = tonic::transport::Server::builder().add_service(service).serve_with_incoming(incoming).await;
+            let _ = tonic::transport::Server::builder()
+                .add_service(service)
+                .serve_with_incoming(incoming)
+                .await;
         });
         fake
     }
@@ -61,7 +64,8 @@ impl FakeIdentity {
     pub fn token_for(&self, user_id: &UserId, role: Role) -> String {
         let session = uuid::Uuid::now_v7().to_string();
         let email = format!("user-{}@example.com", &user_id.as_str()[..8]);
-        let claims = Claims::new(user_id, &session, &email, "Test User", role, Duration::from_secs(600));
+        let claims =
+            Claims::new(user_id, &session, &email, "Test User", role, Duration::from_secs(600));
         self.key.sign(&claims).expect("signing a test token")
     }
 
@@ -101,13 +105,22 @@ impl IdentityService for FakeIdentity {
         Ok(Response::new(pb::CheckSessionResponse { active }))
     }
 
-    async fn sign_up(&self, _: Request<pb::SignUpRequest>) -> Result<Response<pb::SignUpResponse>, Status> {
+    async fn sign_up(
+        &self,
+        _: Request<pb::SignUpRequest>,
+    ) -> Result<Response<pb::SignUpResponse>, Status> {
         unimplemented()
     }
-    async fn sign_in(&self, _: Request<pb::SignInRequest>) -> Result<Response<pb::SignInResponse>, Status> {
+    async fn sign_in(
+        &self,
+        _: Request<pb::SignInRequest>,
+    ) -> Result<Response<pb::SignInResponse>, Status> {
         unimplemented()
     }
-    async fn sign_out(&self, _: Request<pb::SignOutRequest>) -> Result<Response<pb::SignOutResponse>, Status> {
+    async fn sign_out(
+        &self,
+        _: Request<pb::SignOutRequest>,
+    ) -> Result<Response<pb::SignOutResponse>, Status> {
         unimplemented()
     }
     async fn refresh_session(
@@ -116,7 +129,10 @@ impl IdentityService for FakeIdentity {
     ) -> Result<Response<pb::RefreshSessionResponse>, Status> {
         unimplemented()
     }
-    async fn get_profile(&self, _: Request<pb::GetProfileRequest>) -> Result<Response<pb::GetProfileResponse>, Status> {
+    async fn get_profile(
+        &self,
+        _: Request<pb::GetProfileRequest>,
+    ) -> Result<Response<pb::GetProfileResponse>, Status> {
         unimplemented()
     }
     async fn update_profile(
@@ -131,10 +147,16 @@ impl IdentityService for FakeIdentity {
     ) -> Result<Response<pb::ListAddressesResponse>, Status> {
         unimplemented()
     }
-    async fn get_address(&self, _: Request<pb::GetAddressRequest>) -> Result<Response<pb::GetAddressResponse>, Status> {
+    async fn get_address(
+        &self,
+        _: Request<pb::GetAddressRequest>,
+    ) -> Result<Response<pb::GetAddressResponse>, Status> {
         unimplemented()
     }
-    async fn add_address(&self, _: Request<pb::AddAddressRequest>) -> Result<Response<pb::AddAddressResponse>, Status> {
+    async fn add_address(
+        &self,
+        _: Request<pb::AddAddressRequest>,
+    ) -> Result<Response<pb::AddAddressResponse>, Status> {
         unimplemented()
     }
     async fn delete_address(

@@ -11,11 +11,21 @@ pub struct Page {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PageError {
     /// The page number is not a whole number of at least 1.
-    #[error("page must be a whole number of at least 1")]
+    #[error("must be a whole number of at least 1")]
     InvalidPage,
     /// The page size is not a whole number from 1 to the maximum.
-    #[error("page_size must be a whole number from 1 to {0}")]
+    #[error("must be a whole number from 1 to {0}")]
     InvalidSize(u32),
+}
+
+impl PageError {
+    /// Returns the name of the offending query parameter: `page` or `page_size`.
+    pub fn field(&self) -> &'static str {
+        match self {
+            Self::InvalidPage => "page",
+            Self::InvalidSize(_) => "page_size",
+        }
+    }
 }
 
 impl Page {

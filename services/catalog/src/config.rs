@@ -1,15 +1,23 @@
 //! Catalog configuration.
 
-use bazaar_platform::config::{CommonArgs, EventArgs, parse_http_url};
+use bazaar_platform::config::{CommonArgs, DatabaseArgs, EventArgs, parse_http_url};
 use clap::{ArgAction, Parser};
 
 /// Flags of the catalog service; each has a `BAZAAR_*` environment twin.
 #[derive(Debug, Clone, Parser)]
-#[command(name = "bazaar-catalog", version, about = "Bazaar catalog service: products, categories and search")]
+#[command(
+    name = "bazaar-catalog",
+    version,
+    about = "Bazaar catalog service: products, categories and search"
+)]
 pub struct Config {
     /// Flags every service takes.
     #[command(flatten)]
     pub common: CommonArgs,
+
+    /// Database flags.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
 
     /// Event transport flags.
     #[command(flatten)]

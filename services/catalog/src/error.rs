@@ -37,9 +37,10 @@ impl From<Error> for Status {
         match error {
             Error::ProductNotFound => Self::not_found("product not found"),
             Error::Invalid(errors) => bazaar_platform::grpc::invalid_argument(&errors),
-            Error::SlugTaken(slug) => {
-                bazaar_platform::grpc::already_exists("slug", &format!("{slug} is already used by another product"))
-            }
+            Error::SlugTaken(slug) => bazaar_platform::grpc::already_exists(
+                "slug",
+                &format!("{slug} is already used by another product"),
+            ),
             Error::Internal(error) => bazaar_platform::grpc::internal(&error),
         }
     }

@@ -34,16 +34,23 @@ impl CatalogGrpc {
     }
 }
 
-fn invalid(field: &str, message: impl ToString) -> Status {
-    bazaar_platform::grpc::invalid_argument(&FieldErrors::single(field, message.to_string()))
+fn invalid(field: &str, message: impl Into<String>) -> Status {
+    bazaar_platform::grpc::invalid_argument(&FieldErrors::single(field, message))
 }
 
 fn optional_slug(field: &str, text: &str) -> Result<Option<Slug>, Status> {
-    if text.is_empty() { Ok(None) } else { Slug::parse(text).map(Some).map_err(|error| invalid(field, error)) }
+    if text.is_empty() {
+        Ok(None)
+    } else {
+        Slug::parse(text).map(Some).map_err(|error| invalid(field, error.to_string()))
+    }
 }
 
-fn page(request: Option<&bazaar_contracts::common::PageRequest>) -> Result<bazaar_types::Page, Status> {
-    convert::page(request).map_err(|error| invalid("page", error))
+fn page(
+    request: Option<&bazaar_contracts::common::PageRequest>,
+) -> Result<bazaar_types::Page, Status> {
+    convert::page(request)
+        .map_err(|error| invalid(&format!("page.{}", error.field()), error.to_string()))
 }
 
 fn sort(value: i32) -> Result<Sort, Status> {
@@ -57,7 +64,7 @@ fn sort(value: i32) -> Result<Sort, Status> {
 }
 
 fn product_id(field: &str, text: &str) -> Result<ProductId, Status> {
-    ProductId::parse(text).map_err(|error| invalid(field, error))
+    ProductId::parse(text).map_err(|error| invalid(field, error.to_string()))
 }
 
 /// Converts a domain product to its wire form.
@@ -72,7 +79,10 @@ pub fn to_proto(product: &Product) -> pb::Product {
         attributes: product
             .attributes
             .iter()
-            .map(|attribute| pb::Attribute { name: attribute.name.clone(), value: attribute.value.clone() })
+            .map(|attribute| pb::Attribute {
+                name: attribute.name.clone(),
+                value: attribute.value.clone(),
+            })
             .collect(),
         featured: product.featured,
         created_at_ms: product.created_at_ms,
@@ -89,7 +99,11 @@ fn input(product: Option<pb::ProductInput>) -> Result<ProductDraft, Status> {
         category: product.category,
         price_minor: product.price.as_ref().map(|price| price.amount_minor),
         currency: product.price.map(|price| price.currency).unwrap_or_default(),
-        attributes: product.attributes.into_iter().map(|attribute| (attribute.name, attribute.value)).collect(),
+        attributes: product
+            .attributes
+            .into_iter()
+            .map(|attribute| (attribute.name, attribute.value))
+            .collect(),
         featured: product.featured,
     };
     ProductDraft::parse(&input).map_err(|errors| bazaar_platform::grpc::invalid_argument(&errors))
@@ -108,11 +122,18 @@ fn changed(product: &Product, change: ProductChange) -> ProductChanged {
 
 impl CatalogGrpc {
     /// Checks that the draft's category exists, inside the write transaction.
-    async fn check_category(&self, connection: &mut sqlx::AnyConnection, draft: &ProductDraft) -> Result<(), Error> {
+    async fn check_category(
+        &self,
+        connection: &mut sqlx::AnyConnection,
+        draft: &ProductDraft,
+    ) -> Result<(), Error> {
         if store::category_exists(connection, &draft.category).await? {
             Ok(())
         } else {
-            Err(Error::Invalid(FieldErrors::single("category", format!("{} is not a category", draft.category))))
+            Err(Error::Invalid(FieldErrors::single(
+                "category",
+                format!("{} is not a category", draft.category),
+            )))
         }
     }
 }
@@ -134,9 +155,10 @@ impl CatalogService for CatalogGrpc {
         let category = optional_slug("category", &request.category)?;
         let page = page(request.page.as_ref())?;
         let sort = sort(request.sort)?;
-        let (products, total) = store::list_products(&self.db, category.as_ref(), request.featured_only, sort, page)
-            .await
-            .map_err(Error::from)?;
+        let (products, total) =
+            store::list_products(&self.db, category.as_ref(), request.featured_only, sort, page)
+                .await
+                .map_err(Error::from)?;
         Ok(Response::new(pb::ListProductsResponse {
             products: products.iter().map(to_proto).collect(),
             page: Some(page.info(total).into()),
@@ -148,26 +170,34 @@ impl CatalogService for CatalogGrpc {
         request: Request<pb::SearchProductsRequest>,
     ) -> Result<Response<pb::SearchProductsResponse>, Status> {
         let request = request.into_inner();
-        let query = SearchQuery::parse(&request.query).map_err(|errors| bazaar_platform::grpc::invalid_argument(&errors))?;
+        let query = SearchQuery::parse(&request.query)
+            .map_err(|errors| bazaar_platform::grpc::invalid_argument(&errors))?;
         let category = optional_slug("category", &request.category)?;
         let page = page(request.page.as_ref())?;
-        let (products, total) =
-            store::search_products(&self.db, &query, category.as_ref(), page).await.map_err(Error::from)?;
+        let (products, total) = store::search_products(&self.db, &query, category.as_ref(), page)
+            .await
+            .map_err(Error::from)?;
         Ok(Response::new(pb::SearchProductsResponse {
             products: products.iter().map(to_proto).collect(),
             page: Some(page.info(total).into()),
         }))
     }
 
-    async fn get_product(&self, request: Request<pb::GetProductRequest>) -> Result<Response<pb::GetProductResponse>, Status> {
+    async fn get_product(
+        &self,
+        request: Request<pb::GetProductRequest>,
+    ) -> Result<Response<pb::GetProductResponse>, Status> {
         let key = match request.into_inner().key {
             Some(pb::get_product_request::Key::Id(id)) => ProductKey::Id(product_id("id", &id)?),
-            Some(pb::get_product_request::Key::Slug(slug)) => {
-                ProductKey::Slug(Slug::parse(&slug).map_err(|error| invalid("slug", error))?)
-            }
+            Some(pb::get_product_request::Key::Slug(slug)) => ProductKey::Slug(
+                Slug::parse(&slug).map_err(|error| invalid("slug", error.to_string()))?,
+            ),
             None => return Err(invalid("key", "an id or a slug is required")),
         };
-        let product = store::get_product(&self.db, &key).await.map_err(Error::from)?.ok_or(Error::ProductNotFound)?;
+        let product = store::get_product(&self.db, &key)
+            .await
+            .map_err(Error::from)?
+            .ok_or(Error::ProductNotFound)?;
         Ok(Response::new(pb::GetProductResponse { product: Some(to_proto(&product)) }))
     }
 
@@ -187,7 +217,9 @@ impl CatalogService for CatalogGrpc {
             }
         }
         let products = store::get_products(&self.db, &ids).await.map_err(Error::from)?;
-        Ok(Response::new(pb::BatchGetProductsResponse { products: products.iter().map(to_proto).collect() }))
+        Ok(Response::new(pb::BatchGetProductsResponse {
+            products: products.iter().map(to_proto).collect(),
+        }))
     }
 
     async fn list_categories(
@@ -213,7 +245,10 @@ impl CatalogService for CatalogGrpc {
         request: Request<pb::GetProductImageRequest>,
     ) -> Result<Response<pb::GetProductImageResponse>, Status> {
         let id = product_id("product_id", &request.into_inner().product_id)?;
-        let image = store::get_image(&self.db, &id).await.map_err(Error::from)?.ok_or(Error::ProductNotFound)?;
+        let image = store::get_image(&self.db, &id)
+            .await
+            .map_err(Error::from)?
+            .ok_or(Error::ProductNotFound)?;
         Ok(Response::new(pb::GetProductImageResponse {
             content_type: image.content_type,
             data: image.data,
@@ -275,7 +310,10 @@ impl CatalogService for CatalogGrpc {
         self.verifier.require_admin(&request).await?;
         let id = product_id("id", &request.into_inner().id)?;
         let mut tx = self.db.begin().await.map_err(Error::from)?;
-        let product = store::delete_product(&mut tx, &id).await.map_err(Error::from)?.ok_or(Error::ProductNotFound)?;
+        let product = store::delete_product(&mut tx, &id)
+            .await
+            .map_err(Error::from)?
+            .ok_or(Error::ProductNotFound)?;
         self.publisher
             .emit(&mut tx, product.id.as_str(), &changed(&product, ProductChange::Deleted))
             .await

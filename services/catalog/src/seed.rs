@@ -20,7 +20,14 @@ pub async fn load_if_empty(db: &Db) -> anyhow::Result<usize> {
     }
     for (position, category) in bazaar_seed::categories().iter().enumerate() {
         let position = i64::try_from(position)?;
-        store::insert_category(&mut tx, category.slug, category.name, category.description, position).await?;
+        store::insert_category(
+            &mut tx,
+            category.slug,
+            category.name,
+            category.description,
+            position,
+        )
+        .await?;
     }
     let products = bazaar_seed::products();
     for product in &products {
@@ -33,14 +40,23 @@ pub async fn load_if_empty(db: &Db) -> anyhow::Result<usize> {
             attributes: product
                 .attributes
                 .iter()
-                .map(|(name, value)| Attribute { name: (*name).to_owned(), value: (*value).to_owned() })
+                .map(|(name, value)| Attribute {
+                    name: (*name).to_owned(),
+                    value: (*value).to_owned(),
+                })
                 .collect(),
             featured: product.featured,
         };
         let image = render_image(product.slug, product.name, product.category);
-        store::insert_product(&mut tx, &ProductId::parse(&product.id)?, &draft, product.created_at_ms, &image)
-            .await
-            .map_err(|error| anyhow::anyhow!("seeding {}: {error}", product.slug))?;
+        store::insert_product(
+            &mut tx,
+            &ProductId::parse(&product.id)?,
+            &draft,
+            product.created_at_ms,
+            &image,
+        )
+        .await
+        .map_err(|error| anyhow::anyhow!("seeding {}: {error}", product.slug))?;
     }
     tx.commit().await?;
     tracing::info!(products = products.len(), "loaded the demo catalogue");

@@ -4,11 +4,7 @@ use std::net::SocketAddr;
 
 use bazaar_contracts::catalog::catalog_service_server::CatalogServiceServer;
 use bazaar_platform::{
-    auth::TokenVerifier,
-    db::Migrations,
-    events::Events,
-    service::Host,
-    shutdown::CancellationToken,
+    auth::TokenVerifier, db::Migrations, events::Events, service::Host, shutdown::CancellationToken,
 };
 use sqlx::migrate::Migrator;
 
@@ -32,12 +28,20 @@ impl Application {
     /// # Errors
     /// When the port is taken or a dependency cannot be reached.
     pub async fn build(config: Config, shutdown: CancellationToken) -> anyhow::Result<Self> {
-        let host = Host::start(SERVICE, &config.common, &MIGRATIONS, shutdown.clone()).await?;
+        let host =
+            Host::start(SERVICE, &config.common, &config.database, &MIGRATIONS, shutdown.clone())
+                .await?;
         if config.seed {
             seed::load_if_empty(host.db()).await?;
         }
-        let events =
-            Events::start(SERVICE, host.db().clone(), &config.events, host.request_timeout(), shutdown).await?;
+        let events = Events::start(
+            SERVICE,
+            host.db().clone(),
+            &config.events,
+            host.request_timeout(),
+            shutdown,
+        )
+        .await?;
         let verifier = TokenVerifier::from_identity(&config.identity_url, host.request_timeout())?;
         let catalog = CatalogGrpc::new(host.db().clone(), verifier, events.publisher());
         Ok(Self { host: host.add_service(CatalogServiceServer::new(catalog)) })

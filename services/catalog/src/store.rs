@@ -6,10 +6,11 @@ use bazaar_platform::db::Db;
 use bazaar_types::{Currency, Money, Page, ProductId, Slug};
 use sqlx::{AnyConnection, AssertSqlSafe};
 
-use crate::domain::{Attribute, Category, Product, ProductDraft, ProductImage, ProductKey, SearchQuery, Sort};
+use crate::domain::{
+    Attribute, Category, Product, ProductDraft, ProductImage, ProductKey, SearchQuery, Sort,
+};
 
-const PRODUCT_COLUMNS: &str =
-    "id, slug, name, description, category, price_minor, currency, attributes, featured, created_at, updated_at";
+const PRODUCT_COLUMNS: &str = "id, slug, name, description, category, price_minor, currency, attributes, featured, created_at, updated_at";
 
 #[derive(sqlx::FromRow)]
 struct ProductRow {
@@ -30,16 +31,21 @@ impl TryFrom<ProductRow> for Product {
     type Error = anyhow::Error;
 
     fn try_from(row: ProductRow) -> anyhow::Result<Self> {
-        let attributes: Vec<(String, String)> =
-            serde_json::from_str(&row.attributes).with_context(|| format!("attributes of product {}", row.id))?;
+        let attributes: Vec<(String, String)> = serde_json::from_str(&row.attributes)
+            .with_context(|| format!("attributes of product {}", row.id))?;
         Ok(Self {
-            id: ProductId::parse(&row.id).with_context(|| format!("stored product id {}", row.id))?,
+            id: ProductId::parse(&row.id)
+                .with_context(|| format!("stored product id {}", row.id))?,
             slug: Slug::parse(&row.slug).with_context(|| format!("stored slug {}", row.slug))?,
             name: row.name,
             description: row.description,
-            category: Slug::parse(&row.category).with_context(|| format!("stored category {}", row.category))?,
+            category: Slug::parse(&row.category)
+                .with_context(|| format!("stored category {}", row.category))?,
             price: Money::new(row.price_minor, Currency::parse(&row.currency)?),
-            attributes: attributes.into_iter().map(|(name, value)| Attribute { name, value }).collect(),
+            attributes: attributes
+                .into_iter()
+                .map(|(name, value)| Attribute { name, value })
+                .collect(),
             featured: row.featured != 0,
             created_at_ms: row.created_at,
             updated_at_ms: row.updated_at,
@@ -85,8 +91,10 @@ pub async fn list_categories(db: &Db) -> anyhow::Result<Vec<Category>> {
 /// Tells whether a category exists.
 #[tracing::instrument(skip_all)]
 pub async fn category_exists(connection: &mut AnyConnection, slug: &Slug) -> anyhow::Result<bool> {
-    let found: Option<i32> =
-        sqlx::query_scalar("SELECT 1 FROM categories WHERE slug = $1").bind(slug.as_str()).fetch_optional(connection).await?;
+    let found: Option<i32> = sqlx::query_scalar("SELECT 1 FROM categories WHERE slug = $1")
+        .bind(slug.as_str())
+        .fetch_optional(connection)
+        .await?;
     Ok(found.is_some())
 }
 
@@ -102,11 +110,13 @@ pub async fn list_products(
     const FILTER: &str = "WHERE ($1 = '' OR category = $1) AND ($2 = 0 OR featured = 1)";
     let category = category.map_or("", Slug::as_str);
     let featured = i64::from(featured_only);
-    let total: i64 = sqlx::query_scalar(AssertSqlSafe(format!("SELECT CAST(COUNT(*) AS BIGINT) FROM products {FILTER}")))
-        .bind(category)
-        .bind(featured)
-        .fetch_one(db.pool())
-        .await?;
+    let total: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM products {FILTER}"
+    )))
+    .bind(category)
+    .bind(featured)
+    .fetch_one(db.pool())
+    .await?;
     let rows: Vec<ProductRow> = sqlx::query_as(AssertSqlSafe(format!(
         "SELECT {PRODUCT_COLUMNS} FROM products {FILTER} {} LIMIT $3 OFFSET $4",
         order_by(sort)
@@ -144,7 +154,8 @@ pub async fn search_products(
     }
     let filter = format!("WHERE ($1 = '' OR category = $1) AND ({})", any.join(" OR "));
     let next = query.words().len() + 2;
-    let patterns: Vec<String> = query.words().iter().map(|word| SearchQuery::like_pattern(word)).collect();
+    let patterns: Vec<String> =
+        query.words().iter().map(|word| SearchQuery::like_pattern(word)).collect();
     let category = category.map_or("", Slug::as_str);
 
     let count_sql = format!("SELECT CAST(COUNT(*) AS BIGINT) FROM products {filter}");
@@ -173,16 +184,20 @@ pub async fn search_products(
 pub async fn get_product(db: &Db, key: &ProductKey) -> anyhow::Result<Option<Product>> {
     let row: Option<ProductRow> = match key {
         ProductKey::Id(id) => {
-            sqlx::query_as(AssertSqlSafe(format!("SELECT {PRODUCT_COLUMNS} FROM products WHERE id = $1")))
-                .bind(id.as_str())
-                .fetch_optional(db.pool())
-                .await?
+            sqlx::query_as(AssertSqlSafe(format!(
+                "SELECT {PRODUCT_COLUMNS} FROM products WHERE id = $1"
+            )))
+            .bind(id.as_str())
+            .fetch_optional(db.pool())
+            .await?
         }
         ProductKey::Slug(slug) => {
-            sqlx::query_as(AssertSqlSafe(format!("SELECT {PRODUCT_COLUMNS} FROM products WHERE slug = $1")))
-                .bind(slug.as_str())
-                .fetch_optional(db.pool())
-                .await?
+            sqlx::query_as(AssertSqlSafe(format!(
+                "SELECT {PRODUCT_COLUMNS} FROM products WHERE slug = $1"
+            )))
+            .bind(slug.as_str())
+            .fetch_optional(db.pool())
+            .await?
         }
     };
     row.map(Product::try_from).transpose()
@@ -195,7 +210,8 @@ pub async fn get_products(db: &Db, ids: &[ProductId]) -> anyhow::Result<Vec<Prod
         return Ok(Vec::new());
     }
     let placeholders: Vec<String> = (1..=ids.len()).map(|index| format!("${index}")).collect();
-    let sql = format!("SELECT {PRODUCT_COLUMNS} FROM products WHERE id IN ({})", placeholders.join(", "));
+    let sql =
+        format!("SELECT {PRODUCT_COLUMNS} FROM products WHERE id IN ({})", placeholders.join(", "));
     let mut query = sqlx::query_as::<_, ProductRow>(AssertSqlSafe(sql));
     for id in ids {
         query = query.bind(id.as_str());
@@ -229,12 +245,17 @@ pub enum WriteError {
 
 impl From<sqlx::Error> for WriteError {
     fn from(error: sqlx::Error) -> Self {
-        if bazaar_platform::db::is_unique_violation(&error) { Self::SlugTaken } else { Self::Other(error.into()) }
+        if bazaar_platform::db::is_unique_violation(&error) {
+            Self::SlugTaken
+        } else {
+            Self::Other(error.into())
+        }
     }
 }
 
 fn attributes_json(attributes: &[Attribute]) -> anyhow::Result<String> {
-    let pairs: Vec<(&str, &str)> = attributes.iter().map(|a| (a.name.as_str(), a.value.as_str())).collect();
+    let pairs: Vec<(&str, &str)> =
+        attributes.iter().map(|a| (a.name.as_str(), a.value.as_str())).collect();
     Ok(serde_json::to_string(&pairs)?)
 }
 
@@ -304,16 +325,24 @@ pub async fn update_product(
 
 /// Deletes a product (and, by cascade, its image). Returns the deleted product.
 #[tracing::instrument(skip_all, fields(id = %id))]
-pub async fn delete_product(connection: &mut AnyConnection, id: &ProductId) -> anyhow::Result<Option<Product>> {
-    let row: Option<ProductRow> =
-        sqlx::query_as(AssertSqlSafe(format!("DELETE FROM products WHERE id = $1 RETURNING {PRODUCT_COLUMNS}")))
-            .bind(id.as_str())
-            .fetch_optional(connection)
-            .await?;
+pub async fn delete_product(
+    connection: &mut AnyConnection,
+    id: &ProductId,
+) -> anyhow::Result<Option<Product>> {
+    let row: Option<ProductRow> = sqlx::query_as(AssertSqlSafe(format!(
+        "DELETE FROM products WHERE id = $1 RETURNING {PRODUCT_COLUMNS}"
+    )))
+    .bind(id.as_str())
+    .fetch_optional(connection)
+    .await?;
     row.map(Product::try_from).transpose()
 }
 
-async fn put_image(connection: &mut AnyConnection, id: &ProductId, image: &ProductImage) -> Result<(), WriteError> {
+async fn put_image(
+    connection: &mut AnyConnection,
+    id: &ProductId,
+    image: &ProductImage,
+) -> Result<(), WriteError> {
     sqlx::query(
         "INSERT INTO product_images (product_id, content_type, data, etag) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (product_id) DO UPDATE SET content_type = excluded.content_type, data = excluded.data, etag = excluded.etag",
@@ -327,7 +356,12 @@ async fn put_image(connection: &mut AnyConnection, id: &ProductId, image: &Produ
     Ok(())
 }
 
-fn product_from_draft(id: ProductId, draft: &ProductDraft, created_at_ms: i64, updated_at_ms: i64) -> Product {
+fn product_from_draft(
+    id: ProductId,
+    draft: &ProductDraft,
+    created_at_ms: i64,
+    updated_at_ms: i64,
+) -> Product {
     Product {
         id,
         slug: draft.slug.clone(),
@@ -345,7 +379,9 @@ fn product_from_draft(id: ProductId, draft: &ProductDraft, created_at_ms: i64, u
 /// Tells whether the catalogue holds no category yet (a fresh database).
 #[tracing::instrument(skip_all)]
 pub async fn is_empty(connection: &mut AnyConnection) -> anyhow::Result<bool> {
-    let count: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM categories").fetch_one(connection).await?;
+    let count: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM categories")
+        .fetch_one(connection)
+        .await?;
     Ok(count == 0)
 }
 
@@ -358,12 +394,14 @@ pub async fn insert_category(
     description: &str,
     position: i64,
 ) -> anyhow::Result<()> {
-    sqlx::query("INSERT INTO categories (slug, name, description, position) VALUES ($1, $2, $3, $4)")
-        .bind(slug)
-        .bind(name)
-        .bind(description)
-        .bind(position)
-        .execute(connection)
-        .await?;
+    sqlx::query(
+        "INSERT INTO categories (slug, name, description, position) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(slug)
+    .bind(name)
+    .bind(description)
+    .bind(position)
+    .execute(connection)
+    .await?;
     Ok(())
 }

@@ -50,7 +50,7 @@ impl From<sqlx::Error> for HandleError {
 
 /// What happened to a delivered event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Applied {
+pub enum Outcome {
     /// Its effect is now committed.
     Applied,
     /// It was applied before; nothing changed.
@@ -103,9 +103,9 @@ impl<H: Handler> Consumer<H> {
     ///
     /// # Errors
     /// [`HandleError`] when the handler or the database failed; nothing was written.
-    pub async fn apply(&self, envelope: &Envelope) -> Result<Applied, HandleError> {
+    pub async fn apply(&self, envelope: &Envelope) -> Result<Outcome, HandleError> {
         if !self.event_types().contains(&envelope.r#type.as_str()) {
-            return Ok(Applied::Ignored);
+            return Ok(Outcome::Ignored);
         }
         let span = tracing::info_span!("event", r#type = %envelope.r#type, event_id = %envelope.id, subject = %envelope.subject);
         crate::telemetry::set_parent_from_traceparent(
@@ -115,14 +115,14 @@ impl<H: Handler> Consumer<H> {
         );
         let result = self.apply_in_transaction(envelope).instrument(span).await;
         let outcome = match &result {
-            Ok(Applied::Applied) => "applied",
-            Ok(Applied::Duplicate) => "duplicate",
-            Ok(Applied::Ignored) => "ignored",
+            Ok(Outcome::Applied) => "applied",
+            Ok(Outcome::Duplicate) => "duplicate",
+            Ok(Outcome::Ignored) => "ignored",
             Err(HandleError::Permanent(_)) => "poison",
             Err(HandleError::Transient(_)) => "retry",
         };
         metrics::counter!("events_consumed_total", "type" => envelope.r#type.clone(), "outcome" => outcome).increment(1);
-        if matches!(result, Ok(Applied::Applied)) {
+        if matches!(result, Ok(Outcome::Applied)) {
             let lag = (bazaar_types::now_ms() - envelope.time_ms).max(0) as f64 / 1000.0;
             metrics::histogram!("events_consume_lag_seconds", "type" => envelope.r#type.clone())
                 .record(lag);
@@ -131,7 +131,7 @@ impl<H: Handler> Consumer<H> {
         result
     }
 
-    async fn apply_in_transaction(&self, envelope: &Envelope) -> Result<Applied, HandleError> {
+    async fn apply_in_transaction(&self, envelope: &Envelope) -> Result<Outcome, HandleError> {
         let mut tx = self.inner.db.begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO inbox (event_id, event_type, received_at) VALUES ($1, $2, $3) ON CONFLICT (event_id) DO NOTHING",
@@ -144,11 +144,11 @@ impl<H: Handler> Consumer<H> {
         .rows_affected();
         if inserted == 0 {
             tx.rollback().await?;
-            return Ok(Applied::Duplicate);
+            return Ok(Outcome::Duplicate);
         }
         self.inner.handler.handle(&mut tx, envelope).await?;
         tx.commit().await?;
-        Ok(Applied::Applied)
+        Ok(Outcome::Applied)
     }
 
     /// Records an event that will never be applied, for an operator to inspect.

@@ -104,7 +104,11 @@ impl NatsTransport {
     }
 
     /// Starts one pull loop per consumed event type, until `shutdown`.
-    pub fn spawn_consumers<H: Handler>(&self, consumer: Consumer<H>, shutdown: CancellationToken) {
+    pub fn spawn_consumers<H: Handler>(
+        &self,
+        consumer: &Consumer<H>,
+        shutdown: &CancellationToken,
+    ) {
         for event_type in consumer.event_types() {
             let transport = self.clone();
             let consumer = consumer.clone();
@@ -119,7 +123,7 @@ impl NatsTransport {
                                 error = format!("{error:#}"),
                                 event_type,
                                 "NATS consumer interrupted; reconnecting"
-                            )
+                            );
                         }
                     }
                     tokio::select! {

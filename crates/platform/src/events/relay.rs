@@ -143,7 +143,7 @@ pub(super) async fn housekeeping(db: Db, shutdown: CancellationToken) {
         if let Ok(pending) = pending {
             metrics::gauge!("events_outbox_pending").set(pending as f64);
         }
-        if round % 60 == 0 {
+        if round.is_multiple_of(60) {
             let now = bazaar_types::now_ms();
             // Published rows are kept a day for inspection; inbox ids two weeks, far longer than
             // any redelivery (NATS de-duplicates for two minutes, the relay retries for minutes).

@@ -67,7 +67,9 @@ impl ProductKey {
         if let Ok(id) = ProductId::parse(text) {
             return Ok(Self::Id(id));
         }
-        Slug::parse(text).map(Self::Slug).map_err(|error| FieldErrors::single("slug", error.to_string()))
+        Slug::parse(text)
+            .map(Self::Slug)
+            .map_err(|error| FieldErrors::single("slug", error.to_string()))
     }
 }
 
@@ -153,7 +155,8 @@ impl ProductDraft {
         };
         let description = input.description.trim().to_owned();
         if description.chars().count() > MAX_DESCRIPTION_CHARS {
-            errors.push("description", format!("must be at most {MAX_DESCRIPTION_CHARS} characters"));
+            errors
+                .push("description", format!("must be at most {MAX_DESCRIPTION_CHARS} characters"));
         }
         let category = errors.check("category", Slug::parse(input.category.trim()));
         let price = match input.price_minor {
@@ -192,9 +195,15 @@ impl ProductDraft {
             attributes.push(Attribute { name: attribute_name.to_owned(), value: value.to_owned() });
         }
         match (slug, category, price) {
-            (Some(slug), Some(category), Some(price)) if errors.is_empty() => {
-                Ok(Self { slug, name, description, category, price, attributes, featured: input.featured })
-            }
+            (Some(slug), Some(category), Some(price)) if errors.is_empty() => Ok(Self {
+                slug,
+                name,
+                description,
+                category,
+                price,
+                attributes,
+                featured: input.featured,
+            }),
             _ => Err(errors),
         }
     }
@@ -242,16 +251,21 @@ mod tests {
 
     #[test]
     fn requires_a_price_in_the_shop_currency() {
-        let errors = ProductDraft::parse(&ProductInput { price_minor: None, ..input() }).unwrap_err();
+        let errors =
+            ProductDraft::parse(&ProductInput { price_minor: None, ..input() }).unwrap_err();
         assert_eq!(errors.message_for("price"), Some("is required"));
-        let errors = ProductDraft::parse(&ProductInput { currency: "EUR".into(), ..input() }).unwrap_err();
+        let errors =
+            ProductDraft::parse(&ProductInput { currency: "EUR".into(), ..input() }).unwrap_err();
         assert_eq!(errors.message_for("price.currency"), Some("must be USD"));
     }
 
     #[test]
     fn keys_are_ids_or_slugs() {
         assert!(matches!(ProductKey::parse("oak-chair").unwrap(), ProductKey::Slug(_)));
-        assert!(matches!(ProductKey::parse(ProductId::generate().as_str()).unwrap(), ProductKey::Id(_)));
+        assert!(matches!(
+            ProductKey::parse(ProductId::generate().as_str()).unwrap(),
+            ProductKey::Id(_)
+        ));
         assert!(ProductKey::parse("Not A Slug!").is_err());
     }
 }

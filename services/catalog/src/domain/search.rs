@@ -20,7 +20,10 @@ impl SearchQuery {
     /// [`FieldErrors`] on `q` when the query is too long or holds no word.
     pub fn parse(text: &str) -> Result<Self, FieldErrors> {
         if text.chars().count() > Self::MAX_CHARS {
-            return Err(FieldErrors::single("q", format!("must be at most {} characters", Self::MAX_CHARS)));
+            return Err(FieldErrors::single(
+                "q",
+                format!("must be at most {} characters", Self::MAX_CHARS),
+            ));
         }
         let mut words: Vec<String> = Vec::new();
         for word in text.split(|c: char| !c.is_alphanumeric()).filter(|word| !word.is_empty()) {

@@ -7,11 +7,13 @@ use crate::helpers::{field_of, product_input, spawn_app, spawn_app_with, with_to
 
 async fn writes_need_an_admin_token(db: TestDb) {
     let mut app = spawn_app(db).await;
-    let request = pb::CreateProductRequest { product: Some(product_input("", "Oak Chair", 12_900)) };
+    let request =
+        pb::CreateProductRequest { product: Some(product_input("", "Oak Chair", 12_900)) };
     let status = app.client.create_product(request.clone()).await.unwrap_err();
     assert_eq!(status.code(), Code::Unauthenticated);
     let (_, customer) = app.identity.user(Role::Customer);
-    let status = app.client.create_product(with_token(request.clone(), &customer)).await.unwrap_err();
+    let status =
+        app.client.create_product(with_token(request.clone(), &customer)).await.unwrap_err();
     assert_eq!(status.code(), Code::PermissionDenied);
     let status = app.client.create_product(with_token(request, "garbage")).await.unwrap_err();
     assert_eq!(status.code(), Code::Unauthenticated);
@@ -22,21 +24,31 @@ async fn creates_updates_and_deletes_products(db: TestDb) {
     let (_, admin) = app.identity.user(Role::Admin);
     let created = app
         .client
-        .create_product(with_token(pb::CreateProductRequest { product: Some(product_input("", "Oak Chair", 12_900)) }, &admin))
+        .create_product(with_token(
+            pb::CreateProductRequest { product: Some(product_input("", "Oak Chair", 12_900)) },
+            &admin,
+        ))
         .await
         .unwrap()
         .into_inner()
         .product
         .unwrap();
     assert_eq!(created.slug, "oak-chair");
-    let image = app.client.get_product_image(pb::GetProductImageRequest { product_id: created.id.clone() }).await.unwrap();
+    let image = app
+        .client
+        .get_product_image(pb::GetProductImageRequest { product_id: created.id.clone() })
+        .await
+        .unwrap();
     assert!(image.into_inner().data.starts_with(b"<svg"));
 
     let mut changed = product_input("oak-armchair", "Oak Armchair", 15_900);
     changed.featured = true;
     let updated = app
         .client
-        .update_product(with_token(pb::UpdateProductRequest { id: created.id.clone(), product: Some(changed) }, &admin))
+        .update_product(with_token(
+            pb::UpdateProductRequest { id: created.id.clone(), product: Some(changed) },
+            &admin,
+        ))
         .await
         .unwrap()
         .into_inner()
@@ -51,12 +63,17 @@ async fn creates_updates_and_deletes_products(db: TestDb) {
         .unwrap();
     let status = app
         .client
-        .get_product(pb::GetProductRequest { key: Some(pb::get_product_request::Key::Id(created.id.clone())) })
+        .get_product(pb::GetProductRequest {
+            key: Some(pb::get_product_request::Key::Id(created.id.clone())),
+        })
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::NotFound);
-    let status =
-        app.client.delete_product(with_token(pb::DeleteProductRequest { id: created.id }, &admin)).await.unwrap_err();
+    let status = app
+        .client
+        .delete_product(with_token(pb::DeleteProductRequest { id: created.id }, &admin))
+        .await
+        .unwrap_err();
     assert_eq!(status.code(), Code::NotFound);
 }
 
@@ -78,7 +95,10 @@ async fn rejects_invalid_products_with_field_messages(db: TestDb) {
     unknown_category.category = "no-such-category".into();
     let status = app
         .client
-        .create_product(with_token(pb::CreateProductRequest { product: Some(unknown_category) }, &admin))
+        .create_product(with_token(
+            pb::CreateProductRequest { product: Some(unknown_category) },
+            &admin,
+        ))
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::InvalidArgument);
@@ -91,7 +111,9 @@ async fn duplicate_slugs_already_exist(db: TestDb) {
     let status = app
         .client
         .create_product(with_token(
-            pb::CreateProductRequest { product: Some(product_input("cast-iron-skillet", "Another Skillet", 100)) },
+            pb::CreateProductRequest {
+                product: Some(product_input("cast-iron-skillet", "Another Skillet", 100)),
+            },
             &admin,
         ))
         .await
@@ -110,7 +132,10 @@ async fn edits_are_announced_through_the_outbox(db: TestDb) {
     let (_, admin) = app.identity.user(Role::Admin);
     let created = app
         .client
-        .create_product(with_token(pb::CreateProductRequest { product: Some(product_input("", "Lamp", 100)) }, &admin))
+        .create_product(with_token(
+            pb::CreateProductRequest { product: Some(product_input("", "Lamp", 100)) },
+            &admin,
+        ))
         .await
         .unwrap()
         .into_inner()

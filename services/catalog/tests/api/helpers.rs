@@ -54,7 +54,10 @@ pub(crate) fn product_input(slug: &str, name: &str, price: i64) -> pb::ProductIn
         name: name.to_owned(),
         description: "Made for tests.".to_owned(),
         category: "home".to_owned(),
-        price: Some(bazaar_contracts::common::Money { amount_minor: price, currency: "USD".to_owned() }),
+        price: Some(bazaar_contracts::common::Money {
+            amount_minor: price,
+            currency: "USD".to_owned(),
+        }),
         attributes: vec![pb::Attribute { name: "Material".into(), value: "Oak".into() }],
         featured: false,
     }

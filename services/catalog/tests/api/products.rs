@@ -19,7 +19,8 @@ async fn lists_a_category_sorted_by_price(db: TestDb) {
         .into_inner();
     assert_eq!(response.products.len(), 5);
     assert!(response.products.iter().all(|p| p.category == "kitchen"));
-    let prices: Vec<i64> = response.products.iter().map(|p| p.price.as_ref().unwrap().amount_minor).collect();
+    let prices: Vec<i64> =
+        response.products.iter().map(|p| p.price.as_ref().unwrap().amount_minor).collect();
     assert!(prices.windows(2).all(|w| w[0] <= w[1]), "{prices:?}");
     let info = response.page.unwrap();
     assert_eq!((info.total_items, info.total_pages, info.page), (9, 2, 1));
@@ -76,7 +77,9 @@ async fn gets_a_product_by_id_or_slug(db: TestDb) {
     let mut app = spawn_app(db).await;
     let by_slug = app
         .client
-        .get_product(pb::GetProductRequest { key: Some(pb::get_product_request::Key::Slug("cast-iron-skillet".into())) })
+        .get_product(pb::GetProductRequest {
+            key: Some(pb::get_product_request::Key::Slug("cast-iron-skillet".into())),
+        })
         .await
         .unwrap()
         .into_inner()
@@ -87,7 +90,9 @@ async fn gets_a_product_by_id_or_slug(db: TestDb) {
     assert!(!by_slug.attributes.is_empty());
     let by_id = app
         .client
-        .get_product(pb::GetProductRequest { key: Some(pb::get_product_request::Key::Id(by_slug.id.clone())) })
+        .get_product(pb::GetProductRequest {
+            key: Some(pb::get_product_request::Key::Id(by_slug.id.clone())),
+        })
         .await
         .unwrap()
         .into_inner()
@@ -100,13 +105,17 @@ async fn unknown_products_are_not_found(db: TestDb) {
     let mut app = spawn_app(db).await;
     let status = app
         .client
-        .get_product(pb::GetProductRequest { key: Some(pb::get_product_request::Key::Slug("no-such-thing".into())) })
+        .get_product(pb::GetProductRequest {
+            key: Some(pb::get_product_request::Key::Slug("no-such-thing".into())),
+        })
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::NotFound);
     let status = app
         .client
-        .get_product(pb::GetProductRequest { key: Some(pb::get_product_request::Key::Slug("Not A Slug".into())) })
+        .get_product(pb::GetProductRequest {
+            key: Some(pb::get_product_request::Key::Slug("Not A Slug".into())),
+        })
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::InvalidArgument);
@@ -116,8 +125,15 @@ async fn unknown_products_are_not_found(db: TestDb) {
 
 async fn batch_get_returns_existing_products_in_order(db: TestDb) {
     let mut app = spawn_app(db).await;
-    let all = app.client.list_products(pb::ListProductsRequest::default()).await.unwrap().into_inner().products;
-    let ids = vec![all[3].id.clone(), bazaar_types::ProductId::generate().to_string(), all[1].id.clone()];
+    let all = app
+        .client
+        .list_products(pb::ListProductsRequest::default())
+        .await
+        .unwrap()
+        .into_inner()
+        .products;
+    let ids =
+        vec![all[3].id.clone(), bazaar_types::ProductId::generate().to_string(), all[1].id.clone()];
     let products = app
         .client
         .batch_get_products(pb::BatchGetProductsRequest { ids })
@@ -125,7 +141,10 @@ async fn batch_get_returns_existing_products_in_order(db: TestDb) {
         .unwrap()
         .into_inner()
         .products;
-    assert_eq!(products.iter().map(|p| p.id.clone()).collect::<Vec<_>>(), vec![all[3].id.clone(), all[1].id.clone()]);
+    assert_eq!(
+        products.iter().map(|p| p.id.clone()).collect::<Vec<_>>(),
+        vec![all[3].id.clone(), all[1].id.clone()]
+    );
     let status = app
         .client
         .batch_get_products(pb::BatchGetProductsRequest { ids: vec!["nope".into()] })
@@ -136,7 +155,13 @@ async fn batch_get_returns_existing_products_in_order(db: TestDb) {
 
 async fn lists_categories_with_counts(db: TestDb) {
     let mut app = spawn_app(db).await;
-    let categories = app.client.list_categories(pb::ListCategoriesRequest {}).await.unwrap().into_inner().categories;
+    let categories = app
+        .client
+        .list_categories(pb::ListCategoriesRequest {})
+        .await
+        .unwrap()
+        .into_inner()
+        .categories;
     assert_eq!(categories.len(), 8);
     assert_eq!(categories[0].slug, "kitchen");
     assert!(categories.iter().all(|c| c.product_count == 9));
@@ -144,9 +169,14 @@ async fn lists_categories_with_counts(db: TestDb) {
 
 async fn serves_generated_images(db: TestDb) {
     let mut app = spawn_app(db).await;
-    let product = app.client.list_products(pb::ListProductsRequest::default()).await.unwrap().into_inner().products
-        [0]
-    .clone();
+    let product = app
+        .client
+        .list_products(pb::ListProductsRequest::default())
+        .await
+        .unwrap()
+        .into_inner()
+        .products[0]
+        .clone();
     let image = app
         .client
         .get_product_image(pb::GetProductImageRequest { product_id: product.id })
@@ -162,9 +192,13 @@ async fn seeding_happens_once(db: TestDb) {
     let url = db.url().to_owned();
     let app = spawn_app(db).await;
     let pool = sqlx::AnyPool::connect(&url).await.unwrap();
-    let count: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM products").fetch_one(&pool).await.unwrap();
+    let count: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM products")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(count, 72);
-    let again = bazaar_platform::db::Db::connect(&url, &bazaar_catalog::startup::MIGRATIONS).await.unwrap();
+    let again =
+        bazaar_platform::db::Db::connect(&url, &bazaar_catalog::startup::MIGRATIONS).await.unwrap();
     assert_eq!(bazaar_catalog::seed::load_if_empty(&again).await.unwrap(), 0);
     drop(app);
 }

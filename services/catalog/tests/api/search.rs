@@ -4,9 +4,17 @@ use tonic::Code;
 
 use crate::helpers::spawn_app;
 
-async fn search(app: &mut crate::helpers::TestApp, query: &str, category: &str) -> Vec<pb::Product> {
+async fn search(
+    app: &mut crate::helpers::TestApp,
+    query: &str,
+    category: &str,
+) -> Vec<pb::Product> {
     app.client
-        .search_products(pb::SearchProductsRequest { query: query.into(), category: category.into(), page: None })
+        .search_products(pb::SearchProductsRequest {
+            query: query.into(),
+            category: category.into(),
+            page: None,
+        })
         .await
         .unwrap()
         .into_inner()
@@ -16,19 +24,31 @@ async fn search(app: &mut crate::helpers::TestApp, query: &str, category: &str) 
 async fn ranks_name_matches_above_description_matches(db: TestDb) {
     let mut app = spawn_app(db).await;
     let results = search(&mut app, "wool blanket", "").await;
-    assert_eq!(results[0].slug, "wool-throw-blanket", "{:?}", results.iter().map(|p| &p.slug).collect::<Vec<_>>());
+    assert_eq!(
+        results[0].slug,
+        "wool-throw-blanket",
+        "{:?}",
+        results.iter().map(|p| &p.slug).collect::<Vec<_>>()
+    );
     // "merino" or "wool" in a name ranks above a mention in a description.
     let results = search(&mut app, "merino", "").await;
     let names: Vec<&str> = results.iter().map(|p| p.name.as_str()).collect();
-    let first_description_only = results.iter().position(|p| !p.name.to_lowercase().contains("merino")).unwrap();
-    assert!(results[..first_description_only].iter().all(|p| p.name.to_lowercase().contains("merino")), "{names:?}");
+    let first_description_only =
+        results.iter().position(|p| !p.name.to_lowercase().contains("merino")).unwrap();
+    assert!(
+        results[..first_description_only].iter().all(|p| p.name.to_lowercase().contains("merino")),
+        "{names:?}"
+    );
 }
 
 async fn matches_case_insensitively_and_counts(db: TestDb) {
     let mut app = spawn_app(db).await;
     let response = app
         .client
-        .search_products(pb::SearchProductsRequest { query: "CAST IRON".into(), ..Default::default() })
+        .search_products(pb::SearchProductsRequest {
+            query: "CAST IRON".into(),
+            ..Default::default()
+        })
         .await
         .unwrap()
         .into_inner();
@@ -58,7 +78,10 @@ async fn rejects_queries_without_words(db: TestDb) {
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::InvalidArgument);
-    assert_eq!(crate::helpers::field_of(&status, "q").as_deref(), Some("must contain at least one word"));
+    assert_eq!(
+        crate::helpers::field_of(&status, "q").as_deref(),
+        Some("must contain at least one word")
+    );
 }
 
 bazaar_testkit::backend_tests!(

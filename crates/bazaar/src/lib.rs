@@ -1,0 +1,29 @@
+//! The `bazaar` command: runs the whole shop on one machine, or one service of it.
+//!
+//! - `bazaar up` starts every service as its own OS process on loopback ports, wires their
+//!   addresses, waits until each is ready, prints the storefront URL, restarts a crashed service
+//!   with backoff, and stops everything on Ctrl-C or SIGTERM;
+//! - `bazaar serve <service>` runs one service in this process (what a container runs).
+//!
+//! # Layout
+//! - [`cli`]: the command line;
+//! - [`topology`]: the services, who calls whom and who consumes which events, derived from each
+//!   service's configuration and event handlers;
+//! - [`up`]: the supervisor behind `bazaar up`;
+//! - [`serve`]: `bazaar serve <service>`.
+
+pub mod cli;
+pub mod serve;
+pub mod topology;
+pub mod up;
+
+use std::process::ExitCode;
+
+/// Runs the command line.
+pub fn main() -> ExitCode {
+    let cli: cli::Cli = bazaar_platform::config::parse("bazaar");
+    match cli.command {
+        cli::Command::Up(args) => up::main(*args),
+        cli::Command::Serve(service) => serve::main(*service),
+    }
+}

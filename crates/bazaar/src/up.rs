@@ -1,0 +1,415 @@
+//! `bazaar up`: the whole shop on one machine, each service its own OS process.
+//!
+//! The supervisor allocates a loopback port per service (the gateway gets `--http-port`), starts
+//! every service as `bazaar serve <name>` with the addresses of its upstreams and event sinks,
+//! waits until each answers `/readyz`, prints the storefront URL, and restarts a service that
+//! exits with a growing backoff (the port stays the same, so nobody needs rewiring). On Ctrl-C or
+//! SIGTERM it closes each child's standard input, which makes it drain and stop, and kills any
+//! that outlive the grace period. Children also stop by themselves if the supervisor dies, since
+//! their standard input closes then too.
+//!
+//! While running, `<data-dir>/run/services.json` lists each service's pid and port.
+
+use std::{
+    collections::BTreeMap,
+    io::{IsTerminal as _, Write as _},
+    net::{IpAddr, Ipv4Addr, SocketAddr},
+    path::{Path, PathBuf},
+    process::{ExitCode, Stdio},
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use anyhow::Context as _;
+use bazaar_platform::{
+    config::{EXIT_BAD_CONFIG, TransportKind},
+    shutdown::CancellationToken,
+};
+use serde::Serialize;
+use tokio::{
+    io::{AsyncBufReadExt as _, BufReader},
+    process::Command,
+};
+
+use crate::{
+    cli::UpArgs,
+    topology::{self, ServiceInfo},
+};
+
+/// Time a stopping service gets before it is killed.
+const STOP_GRACE: Duration = Duration::from_secs(10);
+/// Longest wait for the whole shop to become ready.
+const READY_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Runs `bazaar up` and returns the exit code.
+pub fn main(args: UpArgs) -> ExitCode {
+    if let Err(message) = args.validate() {
+        bazaar_platform::config::exit_bad_config("bazaar up", &message);
+    }
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("info"))
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+    let runtime =
+        match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+            Ok(runtime) => runtime,
+            Err(error) => {
+                return bazaar_platform::config::exit_code("bazaar up", Err(error.into()));
+            }
+        };
+    let result = runtime.block_on(run(args));
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    bazaar_platform::config::exit_code("bazaar up", result)
+}
+
+/// The launch plan of one service.
+#[derive(Debug, Clone)]
+struct Plan {
+    name: &'static str,
+    port: u16,
+    args: Vec<String>,
+}
+
+/// What `run/services.json` holds.
+#[derive(Debug, Default, Serialize)]
+struct State {
+    pid: u32,
+    url: String,
+    services: BTreeMap<&'static str, ServiceState>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+struct ServiceState {
+    pid: Option<u32>,
+    port: u16,
+    restarts: u32,
+}
+
+type SharedState = Arc<Mutex<State>>;
+
+async fn run(args: UpArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    std::fs::create_dir_all(&args.data_dir)
+        .with_context(|| format!("creating {}", args.data_dir.display()))?;
+    let data_dir = std::fs::canonicalize(&args.data_dir)?;
+    let exe = std::env::current_exe().context("locating the bazaar executable")?;
+    let services = topology::services();
+
+    let gateway_addr = SocketAddr::new(args.http_host, args.http_port);
+    std::net::TcpListener::bind(gateway_addr).with_context(|| {
+        format!("port {} is in use; stop what uses it or pass --http-port", args.http_port)
+    })?;
+    let mut ports = BTreeMap::new();
+    for service in &services {
+        let port = if service.name == "gateway" { args.http_port } else { free_port()? };
+        ports.insert(service.name, port);
+    }
+    let plans: Vec<Plan> = services
+        .iter()
+        .map(|service| plan(service, &services, &ports, &args, &data_dir))
+        .collect::<anyhow::Result<_>>()?;
+
+    let url = format!("http://{}", display_host(gateway_addr));
+    let state: SharedState = Arc::new(Mutex::new(State {
+        pid: std::process::id(),
+        url: url.clone(),
+        services: plans
+            .iter()
+            .map(|plan| (plan.name, ServiceState { port: plan.port, ..Default::default() }))
+            .collect(),
+    }));
+    let state_file = data_dir.join("run").join("services.json");
+    std::fs::create_dir_all(data_dir.join("run"))?;
+
+    let shutdown = CancellationToken::new();
+    bazaar_platform::shutdown::cancel_on_signal(shutdown.clone(), false);
+    let fatal = CancellationToken::new();
+    let fatal_reason = Arc::new(Mutex::new(None));
+    let color = std::io::stderr().is_terminal();
+    let supervisors: Vec<_> = plans
+        .iter()
+        .cloned()
+        .map(|plan| {
+            let context = Supervisor {
+                plan,
+                exe: exe.clone(),
+                state: Arc::clone(&state),
+                state_file: state_file.clone(),
+                shutdown: shutdown.clone(),
+                fatal: fatal.clone(),
+                fatal_reason: Arc::clone(&fatal_reason),
+                color,
+            };
+            tokio::spawn(context.run())
+        })
+        .collect();
+
+    let ready = tokio::select! {
+        ready = wait_until_ready(&plans) => ready,
+        () = shutdown.cancelled() => Ok(()),
+        () = fatal.cancelled() => Err(anyhow::anyhow!("a service cannot start")),
+    };
+    match ready {
+        Ok(()) if !shutdown.is_cancelled() => {
+            let elapsed = started.elapsed();
+            let mut stdout = std::io::stdout().lock();
+            let _ = writeln!(
+                stdout,
+                "\nBazaar is ready: {url}  (started in {} ms; press Ctrl-C to stop)\n",
+                elapsed.as_millis()
+            );
+            let _ = stdout.flush();
+            tokio::select! {
+                () = shutdown.cancelled() => {}
+                () = fatal.cancelled() => {}
+            }
+        }
+        Ok(()) => {}
+        Err(error) => {
+            shutdown.cancel();
+            for supervisor in supervisors {
+                let _ = supervisor.await;
+            }
+            let reason = fatal_reason.lock().ok().and_then(|reason| reason.clone());
+            return Err(reason.map_or(error, |reason: String| anyhow::anyhow!(reason)));
+        }
+    }
+    shutdown.cancel();
+    for supervisor in supervisors {
+        let _ = supervisor.await;
+    }
+    let _ = std::fs::remove_file(&state_file);
+    if let Some(reason) = fatal_reason.lock().ok().and_then(|reason| reason.clone()) {
+        anyhow::bail!(reason);
+    }
+    tracing::info!("every service stopped");
+    Ok(())
+}
+
+fn display_host(address: SocketAddr) -> String {
+    if address.ip().is_unspecified() {
+        format!("localhost:{}", address.port())
+    } else {
+        address.to_string()
+    }
+}
+
+/// Picks a free loopback port. The port is released before the service binds it; the window is
+/// tiny, and the service keeps the same port across restarts so its callers need no rewiring.
+fn free_port() -> anyhow::Result<u16> {
+    let listener =
+        std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).context("finding a free port")?;
+    Ok(listener.local_addr()?.port())
+}
+
+fn plan(
+    service: &ServiceInfo,
+    all: &[ServiceInfo],
+    ports: &BTreeMap<&'static str, u16>,
+    args: &UpArgs,
+    data_dir: &Path,
+) -> anyhow::Result<Plan> {
+    let port = ports[service.name];
+    let host =
+        if service.name == "gateway" { args.http_host } else { IpAddr::V4(Ipv4Addr::LOCALHOST) };
+    let mut flags = vec![
+        format!("--listen={}", SocketAddr::new(host, port)),
+        format!("--data-dir={}", data_dir.display()),
+        format!("--log={}", args.log),
+    ];
+    for upstream in service.calls() {
+        let upstream_port =
+            ports.get(upstream.as_str()).with_context(|| format!("unknown service {upstream}"))?;
+        flags.push(format!("--{upstream}-url=http://127.0.0.1:{upstream_port}"));
+    }
+    if service.accepts("database-url")
+        && let Some(server) = &args.database_url
+    {
+        let url = bazaar_platform::db::postgres_url_for_database(
+            server,
+            &format!("bazaar_{}", service.name),
+        )?;
+        flags.push(format!("--database-url={url}"));
+    }
+    if service.accepts("events") {
+        let transport = match args.events {
+            TransportKind::Direct => "direct",
+            TransportKind::Nats => "nats",
+        };
+        flags.push(format!("--events={transport}"));
+        if let Some(nats) = &args.nats_url {
+            flags.push(format!("--nats-url={nats}"));
+        }
+        for sink in topology::sinks_of(service, all) {
+            flags.push(format!("--event-sink={sink}=http://127.0.0.1:{}", ports[sink]));
+        }
+    }
+    for extra in &args.service_args {
+        if let Some((name, flag)) = extra.split_once(':')
+            && name == service.name
+        {
+            flags.push(flag.to_owned());
+        }
+    }
+    Ok(Plan { name: service.name, port, args: flags })
+}
+
+async fn wait_until_ready(plans: &[Plan]) -> anyhow::Result<()> {
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(2)).build()?;
+    let checks = plans.iter().map(|plan| {
+        let client = client.clone();
+        async move {
+            let url = format!("http://127.0.0.1:{}/readyz", plan.port);
+            let deadline = Instant::now() + READY_TIMEOUT;
+            loop {
+                if let Ok(response) = client.get(&url).send().await
+                    && response.status().is_success()
+                {
+                    return Ok(());
+                }
+                if Instant::now() > deadline {
+                    anyhow::bail!(
+                        "{} did not become ready within {} s",
+                        plan.name,
+                        READY_TIMEOUT.as_secs()
+                    );
+                }
+                tokio::time::sleep(Duration::from_millis(25)).await;
+            }
+        }
+    });
+    futures::future::try_join_all(checks).await.map(|_| ())
+}
+
+/// Keeps one service running.
+struct Supervisor {
+    plan: Plan,
+    exe: PathBuf,
+    state: SharedState,
+    state_file: PathBuf,
+    shutdown: CancellationToken,
+    fatal: CancellationToken,
+    fatal_reason: Arc<Mutex<Option<String>>>,
+    color: bool,
+}
+
+impl Supervisor {
+    async fn run(self) {
+        let mut backoff = Duration::from_millis(250);
+        let mut restarts = 0;
+        while !self.shutdown.is_cancelled() {
+            let launched = Instant::now();
+            let mut child = match self.spawn() {
+                Ok(child) => child,
+                Err(error) => {
+                    self.fail(format!("cannot start {}: {error:#}", self.plan.name));
+                    return;
+                }
+            };
+            self.record(child.id(), restarts);
+            // `wait` would close the child's standard input, which tells it to stop: keep it here.
+            let stdin = child.stdin.take();
+            let status = tokio::select! {
+                status = child.wait() => status,
+                () = self.shutdown.cancelled() => {
+                    stop(&mut child, stdin, self.plan.name).await;
+                    self.record(None, restarts);
+                    return;
+                }
+            };
+            self.record(None, restarts);
+            if self.shutdown.is_cancelled() {
+                return;
+            }
+            let code = status.as_ref().ok().and_then(std::process::ExitStatus::code);
+            if code == Some(i32::from(EXIT_BAD_CONFIG)) {
+                self.fail(format!(
+                    "{} refused its configuration (see its message above)",
+                    self.plan.name
+                ));
+                return;
+            }
+            if launched.elapsed() > Duration::from_secs(30) {
+                backoff = Duration::from_millis(250);
+            }
+            let shown = status.map_or_else(|error| error.to_string(), |status| status.to_string());
+            tracing::warn!(service = self.plan.name, status = %shown, "service exited; restarting in {backoff:?}");
+            tokio::select! {
+                () = tokio::time::sleep(backoff) => {}
+                () = self.shutdown.cancelled() => return,
+            }
+            backoff = (backoff * 2).min(Duration::from_secs(10));
+            restarts += 1;
+        }
+    }
+
+    fn spawn(&self) -> anyhow::Result<tokio::process::Child> {
+        let mut command = Command::new(&self.exe);
+        command
+            .arg("serve")
+            .arg(self.plan.name)
+            .args(&self.plan.args)
+            .env("BAZAAR_EXIT_WITH_PARENT", "true")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        if !self.color {
+            command.env("NO_COLOR", "1");
+        }
+        let mut child = command.spawn()?;
+        if let Some(stdout) = child.stdout.take() {
+            tokio::spawn(forward(self.plan.name, BufReader::new(stdout)));
+        }
+        if let Some(stderr) = child.stderr.take() {
+            tokio::spawn(forward(self.plan.name, BufReader::new(stderr)));
+        }
+        Ok(child)
+    }
+
+    fn record(&self, pid: Option<u32>, restarts: u32) {
+        let Ok(mut state) = self.state.lock() else { return };
+        if let Some(service) = state.services.get_mut(self.plan.name) {
+            service.pid = pid;
+            service.restarts = restarts;
+        }
+        if let Ok(json) = serde_json::to_vec_pretty(&*state) {
+            let temporary = self.state_file.with_extension(format!("{}.tmp", self.plan.name));
+            if std::fs::write(&temporary, json).is_ok() {
+                let _ = std::fs::rename(&temporary, &self.state_file);
+            }
+        }
+    }
+
+    fn fail(&self, reason: String) {
+        tracing::error!("{reason}");
+        if let Ok(mut fatal_reason) = self.fatal_reason.lock() {
+            fatal_reason.get_or_insert(reason);
+        }
+        self.fatal.cancel();
+    }
+}
+
+/// Asks a child to stop by closing its standard input, and kills it after the grace period.
+async fn stop(
+    child: &mut tokio::process::Child,
+    stdin: Option<tokio::process::ChildStdin>,
+    name: &str,
+) {
+    drop(stdin);
+    if tokio::time::timeout(STOP_GRACE, child.wait()).await.is_err() {
+        tracing::warn!(service = name, "did not stop in time; killing it");
+        let _ = child.kill().await;
+    }
+}
+
+/// Copies a child's output to ours, one line at a time, prefixed with its name.
+async fn forward<R: tokio::io::AsyncRead + Unpin>(name: &'static str, reader: BufReader<R>) {
+    let mut lines = reader.lines();
+    while let Ok(Some(line)) = lines.next_line().await {
+        let mut stderr = std::io::stderr().lock();
+        let _ = writeln!(stderr, "{name:>14} | {line}");
+    }
+}

@@ -1,0 +1,6 @@
+//! System tests: the real `bazaar` binary starting the whole shop as a process tree.
+
+#![allow(clippy::unwrap_used, reason = "a test fails loudly on any unexpected error")]
+
+mod shop;
+mod up;
