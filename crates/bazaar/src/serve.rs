@@ -14,6 +14,10 @@ pub enum Service {
     Identity(bazaar_identity::Config),
     /// Products, categories and search.
     Catalog(bazaar_catalog::Config),
+    /// Stock and reservations.
+    Inventory(bazaar_inventory::Config),
+    /// Carts of users and anonymous visitors.
+    Cart(bazaar_cart::Config),
 }
 
 /// Runs the chosen service until it is stopped.
@@ -22,5 +26,9 @@ pub fn main(service: Service) -> ExitCode {
         Service::Gateway(config) => launch(bazaar_gateway::SERVICE, config, bazaar_gateway::run),
         Service::Identity(config) => launch(bazaar_identity::SERVICE, config, bazaar_identity::run),
         Service::Catalog(config) => launch(bazaar_catalog::SERVICE, config, bazaar_catalog::run),
+        Service::Inventory(config) => {
+            launch(bazaar_inventory::SERVICE, config, bazaar_inventory::run)
+        }
+        Service::Cart(config) => launch(bazaar_cart::SERVICE, config, bazaar_cart::run),
     }
 }

@@ -25,6 +25,8 @@ pub fn services() -> Vec<ServiceInfo> {
     vec![
         info::<bazaar_identity::Config>("identity", &[]),
         info::<bazaar_catalog::Config>("catalog", &[]),
+        info::<bazaar_inventory::Config>("inventory", bazaar_inventory::CONSUMES),
+        info::<bazaar_cart::Config>("cart", bazaar_cart::CONSUMES),
         info::<bazaar_gateway::Config>("gateway", &[]),
     ]
 }
@@ -100,16 +102,19 @@ mod tests {
     }
 
     #[test]
-    fn every_consumed_event_has_an_emitter() {
-        let all = services();
-        for service in &all {
+    fn every_consumed_event_names_a_service_as_its_emitter() {
+        for service in services() {
             for event_type in service.consumes {
                 let source = bazaar_contracts::source_of(event_type).unwrap();
-                assert!(
-                    all.iter().any(|other| other.name == source),
-                    "{event_type} has no emitter"
-                );
+                assert!(services_names().contains(&source), "{event_type} names no service");
             }
         }
+    }
+
+    #[test]
+    fn inventory_receives_the_catalogs_events() {
+        let all = services();
+        let catalog = all.iter().find(|service| service.name == "catalog").unwrap();
+        assert_eq!(sinks_of(catalog, &all), vec!["inventory"]);
     }
 }

@@ -1,11 +1,18 @@
 //! The REST API under `/api/v1`, described by an OpenAPI document built from the same handlers
 //! (so no route can escape the document), served at `/api/openapi.json` with a docs page.
 
+pub mod accounts;
+pub mod cart;
 pub mod catalog;
 pub mod dto;
+pub mod json;
+pub mod stock;
 
 use axum::Router;
-use utoipa::OpenApi;
+use utoipa::{
+    Modify, OpenApi,
+    openapi::security::{Http, HttpAuthScheme, SecurityScheme},
+};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -22,11 +29,28 @@ use crate::state::AppState;
             invalid input, the offending `fields`."
     ),
     tags(
-        (name = "catalog", description = "Products and categories"),
+        (name = "catalog", description = "Products, categories and stock"),
+        (name = "accounts", description = "Sign-up, sign-in, profile and addresses"),
+        (name = "cart", description = "The cart of the signed-in user, or of the anonymous visitor's cookie"),
+        (name = "admin", description = "Shop administration (admin role)"),
     ),
-    components(schemas(crate::error::Problem, crate::error::ProblemField))
+    components(schemas(crate::error::Problem, crate::error::ProblemField)),
+    modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
+
+/// Declares the `bearer` security scheme: `Authorization: Bearer <token>` from `POST /api/v1/sessions`.
+#[derive(Debug)]
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let mut scheme = Http::new(HttpAuthScheme::Bearer);
+        scheme.bearer_format = Some("JWT".to_owned());
+        components.add_security_scheme("bearer", SecurityScheme::Http(scheme));
+    }
+}
 
 /// Returns the API routes together with their OpenAPI document.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -34,6 +58,17 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(catalog::list_products))
         .routes(routes!(catalog::get_product))
         .routes(routes!(catalog::list_categories))
+        .routes(routes!(stock::product_stock))
+        .routes(routes!(accounts::sign_up))
+        .routes(routes!(accounts::sign_in))
+        .routes(routes!(accounts::sign_out))
+        .routes(routes!(accounts::me, accounts::update_me))
+        .routes(routes!(accounts::addresses, accounts::add_address))
+        .routes(routes!(accounts::delete_address))
+        .routes(routes!(cart::get_cart))
+        .routes(routes!(cart::add_item))
+        .routes(routes!(cart::set_quantity, cart::remove_item))
+        .routes(routes!(stock::set_stock))
 }
 
 /// Returns the OpenAPI document.

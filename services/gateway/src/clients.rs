@@ -1,19 +1,32 @@
 //! Typed calls to the services. Reads are idempotent and retried while an upstream is briefly
 //! unavailable; writes are not retried (they carry idempotency keys where a retry could double).
+//! Calls made for a user carry their bearer token, so services check it themselves.
 
-use std::{sync::Arc, time::Duration};
+use std::{collections::HashMap, sync::Arc, time::Duration};
 
-use bazaar_contracts::catalog::{self as catalog_pb, catalog_service_client::CatalogServiceClient};
-use bazaar_platform::grpc::{Channel, connect, retry_idempotent};
+use bazaar_contracts::{
+    cart::{self as cart_pb, cart_service_client::CartServiceClient},
+    catalog::{self as catalog_pb, catalog_service_client::CatalogServiceClient},
+    common,
+    identity::{self as identity_pb, identity_service_client::IdentityServiceClient},
+    inventory::{self as inventory_pb, inventory_service_client::InventoryServiceClient},
+};
+use bazaar_platform::grpc::{Channel, connect, retry_idempotent, with_bearer};
 use tonic::{Response, Status};
 
-use crate::{Config, state::Cached};
+use crate::{Config, session::Visitor, state::Cached};
 
 /// Clients of every service the gateway calls.
 #[derive(Debug, Clone)]
 pub struct Clients {
     /// Catalog.
     pub catalog: CatalogServiceClient<Channel>,
+    /// Identity.
+    pub identity: IdentityServiceClient<Channel>,
+    /// Cart.
+    pub cart: CartServiceClient<Channel>,
+    /// Inventory.
+    pub inventory: InventoryServiceClient<Channel>,
     categories: Arc<Cached<Vec<catalog_pb::Category>>>,
 }
 
@@ -26,6 +39,9 @@ impl Clients {
         let timeout = config.common.request_timeout;
         Ok(Self {
             catalog: CatalogServiceClient::new(connect(&config.catalog_url, timeout)?),
+            identity: IdentityServiceClient::new(connect(&config.identity_url, timeout)?),
+            cart: CartServiceClient::new(connect(&config.cart_url, timeout)?),
+            inventory: InventoryServiceClient::new(connect(&config.inventory_url, timeout)?),
             categories: Arc::new(Cached::new(Duration::from_secs(30))),
         })
     }
@@ -39,6 +55,11 @@ where
     Fut: Future<Output = Result<Response<T>, Status>>,
 {
     retry_idempotent(|| call(client.clone())).await.map(Response::into_inner)
+}
+
+/// Wraps a cart request for a visitor: their token, or their anonymous cart id.
+fn for_visitor<T>(message: T, visitor: &Visitor) -> tonic::Request<T> {
+    with_bearer(message, visitor.token())
 }
 
 impl Clients {
@@ -140,5 +161,283 @@ impl Clients {
             async move { c.get_product_image(catalog_pb::GetProductImageRequest { product_id }).await }
         })
         .await
+    }
+
+    /// Returns the stock of these products, by product id.
+    ///
+    /// # Errors
+    /// Inventory's status.
+    pub async fn stock(
+        &self,
+        product_ids: Vec<String>,
+    ) -> Result<HashMap<String, inventory_pb::StockLevel>, Status> {
+        if product_ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let response = read(&self.inventory, |mut c| {
+            let product_ids = product_ids.clone();
+            async move { c.get_stock(inventory_pb::GetStockRequest { product_ids }).await }
+        })
+        .await?;
+        Ok(response.levels.into_iter().map(|level| (level.product_id.clone(), level)).collect())
+    }
+
+    /// Sets a product's stock on hand (the token must be an admin's).
+    ///
+    /// # Errors
+    /// Inventory's status.
+    pub async fn set_stock(
+        &self,
+        token: &str,
+        product_id: &str,
+        on_hand: i64,
+    ) -> Result<inventory_pb::StockLevel, Status> {
+        let request = inventory_pb::SetStockRequest { product_id: product_id.to_owned(), on_hand };
+        let response =
+            self.inventory.clone().set_stock(with_bearer(request, Some(token))).await?.into_inner();
+        response.level.ok_or_else(|| Status::internal("inventory returned no level"))
+    }
+
+    /// Tells whether a session is live.
+    ///
+    /// # Errors
+    /// Identity's status.
+    pub async fn session_is_live(&self, session_id: &str) -> Result<bool, Status> {
+        let response = read(&self.identity, |mut c| {
+            let session_id = session_id.to_owned();
+            async move { c.check_session(identity_pb::CheckSessionRequest { session_id }).await }
+        })
+        .await?;
+        Ok(response.active)
+    }
+
+    /// Issues a fresh token for the session of an expired one.
+    ///
+    /// # Errors
+    /// `UNAUTHENTICATED` when the session ended; identity's status otherwise.
+    pub async fn refresh_session(&self, token: &str) -> Result<identity_pb::Session, Status> {
+        let request = identity_pb::RefreshSessionRequest { token: token.to_owned() };
+        let response = self.identity.clone().refresh_session(request).await?.into_inner();
+        response.session.ok_or_else(|| Status::internal("identity returned no session"))
+    }
+
+    /// Creates an account and signs it in.
+    ///
+    /// # Errors
+    /// Identity's status (`INVALID_ARGUMENT` with field errors, `ALREADY_EXISTS`).
+    pub async fn sign_up(
+        &self,
+        email: &str,
+        password: &str,
+        name: &str,
+    ) -> Result<identity_pb::SignUpResponse, Status> {
+        let request = identity_pb::SignUpRequest {
+            email: email.to_owned(),
+            password: password.to_owned(),
+            name: name.to_owned(),
+        };
+        Ok(self.identity.clone().sign_up(request).await?.into_inner())
+    }
+
+    /// Signs in.
+    ///
+    /// # Errors
+    /// `UNAUTHENTICATED` for wrong credentials, `RESOURCE_EXHAUSTED` while throttled.
+    pub async fn sign_in(
+        &self,
+        email: &str,
+        password: &str,
+        client_address: &str,
+    ) -> Result<identity_pb::SignInResponse, Status> {
+        let request = identity_pb::SignInRequest {
+            email: email.to_owned(),
+            password: password.to_owned(),
+            client_address: client_address.to_owned(),
+        };
+        Ok(self.identity.clone().sign_in(request).await?.into_inner())
+    }
+
+    /// Revokes the session of a token.
+    ///
+    /// # Errors
+    /// Identity's status.
+    pub async fn sign_out(&self, token: &str) -> Result<(), Status> {
+        self.identity
+            .clone()
+            .sign_out(with_bearer(identity_pb::SignOutRequest {}, Some(token)))
+            .await?;
+        Ok(())
+    }
+
+    /// Returns the caller's profile.
+    ///
+    /// # Errors
+    /// Identity's status.
+    pub async fn profile(&self, token: &str) -> Result<identity_pb::User, Status> {
+        let response = read(&self.identity, |mut c| async move {
+            c.get_profile(with_bearer(identity_pb::GetProfileRequest {}, Some(token))).await
+        })
+        .await?;
+        response.user.ok_or_else(|| Status::internal("identity returned no user"))
+    }
+
+    /// Renames the caller.
+    ///
+    /// # Errors
+    /// Identity's status.
+    pub async fn update_profile(
+        &self,
+        token: &str,
+        name: &str,
+    ) -> Result<identity_pb::User, Status> {
+        let request =
+            with_bearer(identity_pb::UpdateProfileRequest { name: name.to_owned() }, Some(token));
+        let response = self.identity.clone().update_profile(request).await?.into_inner();
+        response.user.ok_or_else(|| Status::internal("identity returned no user"))
+    }
+
+    /// Lists the caller's addresses.
+    ///
+    /// # Errors
+    /// Identity's status.
+    pub async fn addresses(&self, token: &str) -> Result<Vec<identity_pb::StoredAddress>, Status> {
+        let response = read(&self.identity, |mut c| async move {
+            c.list_addresses(with_bearer(identity_pb::ListAddressesRequest {}, Some(token))).await
+        })
+        .await?;
+        Ok(response.addresses)
+    }
+
+    /// Saves an address for the caller.
+    ///
+    /// # Errors
+    /// Identity's status.
+    pub async fn add_address(
+        &self,
+        token: &str,
+        address: common::Address,
+    ) -> Result<identity_pb::StoredAddress, Status> {
+        let request =
+            with_bearer(identity_pb::AddAddressRequest { address: Some(address) }, Some(token));
+        let response = self.identity.clone().add_address(request).await?.into_inner();
+        response.address.ok_or_else(|| Status::internal("identity returned no address"))
+    }
+
+    /// Deletes one of the caller's addresses.
+    ///
+    /// # Errors
+    /// `NOT_FOUND` when it is not theirs.
+    pub async fn delete_address(&self, token: &str, address_id: &str) -> Result<(), Status> {
+        let request = with_bearer(
+            identity_pb::DeleteAddressRequest { address_id: address_id.to_owned() },
+            Some(token),
+        );
+        self.identity.clone().delete_address(request).await?;
+        Ok(())
+    }
+
+    /// Returns the visitor's priced cart.
+    ///
+    /// # Errors
+    /// The cart's status.
+    pub async fn cart(&self, visitor: &Visitor) -> Result<cart_pb::Cart, Status> {
+        let anonymous_id = visitor.anonymous_id.clone().unwrap_or_default();
+        let response = read(&self.cart, |mut c| {
+            let request = for_visitor(
+                cart_pb::GetCartRequest { anonymous_id: anonymous_id.clone() },
+                visitor,
+            );
+            async move { c.get_cart(request).await }
+        })
+        .await?;
+        response.cart.ok_or_else(|| Status::internal("cart returned no cart"))
+    }
+
+    /// Counts the items in the visitor's cart.
+    ///
+    /// # Errors
+    /// The cart's status.
+    pub async fn cart_count(&self, visitor: &Visitor) -> Result<i64, Status> {
+        let anonymous_id = visitor.anonymous_id.clone().unwrap_or_default();
+        let response = read(&self.cart, |mut c| {
+            let request = for_visitor(
+                cart_pb::CountItemsRequest { anonymous_id: anonymous_id.clone() },
+                visitor,
+            );
+            async move { c.count_items(request).await }
+        })
+        .await?;
+        Ok(response.item_count)
+    }
+
+    /// Adds units of a product to the visitor's cart.
+    ///
+    /// # Errors
+    /// The cart's status (`NOT_FOUND`, `INVALID_ARGUMENT`).
+    pub async fn add_to_cart(
+        &self,
+        visitor: &Visitor,
+        product_id: &str,
+        quantity: i64,
+    ) -> Result<cart_pb::Cart, Status> {
+        let request = cart_pb::AddItemRequest {
+            anonymous_id: visitor.anonymous_id.clone().unwrap_or_default(),
+            product_id: product_id.to_owned(),
+            quantity,
+        };
+        let response =
+            self.cart.clone().add_item(for_visitor(request, visitor)).await?.into_inner();
+        response.cart.ok_or_else(|| Status::internal("cart returned no cart"))
+    }
+
+    /// Sets a line's quantity in the visitor's cart.
+    ///
+    /// # Errors
+    /// The cart's status.
+    pub async fn set_cart_quantity(
+        &self,
+        visitor: &Visitor,
+        product_id: &str,
+        quantity: i64,
+    ) -> Result<cart_pb::Cart, Status> {
+        let request = cart_pb::SetItemQuantityRequest {
+            anonymous_id: visitor.anonymous_id.clone().unwrap_or_default(),
+            product_id: product_id.to_owned(),
+            quantity,
+        };
+        let response =
+            self.cart.clone().set_item_quantity(for_visitor(request, visitor)).await?.into_inner();
+        response.cart.ok_or_else(|| Status::internal("cart returned no cart"))
+    }
+
+    /// Removes a line from the visitor's cart.
+    ///
+    /// # Errors
+    /// The cart's status.
+    pub async fn remove_from_cart(
+        &self,
+        visitor: &Visitor,
+        product_id: &str,
+    ) -> Result<cart_pb::Cart, Status> {
+        let request = cart_pb::RemoveItemRequest {
+            anonymous_id: visitor.anonymous_id.clone().unwrap_or_default(),
+            product_id: product_id.to_owned(),
+        };
+        let response =
+            self.cart.clone().remove_item(for_visitor(request, visitor)).await?.into_inner();
+        response.cart.ok_or_else(|| Status::internal("cart returned no cart"))
+    }
+
+    /// Moves an anonymous cart into the signed-in user's cart.
+    ///
+    /// # Errors
+    /// The cart's status.
+    pub async fn merge_cart(&self, token: &str, anonymous_id: &str) -> Result<(), Status> {
+        let request = with_bearer(
+            cart_pb::MergeCartRequest { anonymous_id: anonymous_id.to_owned() },
+            Some(token),
+        );
+        self.cart.clone().merge_cart(request).await?;
+        Ok(())
     }
 }

@@ -19,6 +19,18 @@ pub struct Config {
     #[arg(long, env = "BAZAAR_CATALOG_URL", value_name = "URL", value_parser = parse_http_url)]
     pub catalog_url: String,
 
+    /// URL of the identity service.
+    #[arg(long, env = "BAZAAR_IDENTITY_URL", value_name = "URL", value_parser = parse_http_url)]
+    pub identity_url: String,
+
+    /// URL of the cart service.
+    #[arg(long, env = "BAZAAR_CART_URL", value_name = "URL", value_parser = parse_http_url)]
+    pub cart_url: String,
+
+    /// URL of the inventory service.
+    #[arg(long, env = "BAZAAR_INVENTORY_URL", value_name = "URL", value_parser = parse_http_url)]
+    pub inventory_url: String,
+
     /// Secret that signs and encrypts cookies: at least 64 characters. Default: generated once and
     /// kept in `<data-dir>/gateway-cookie.key`.
     #[arg(long, env = "BAZAAR_COOKIE_SECRET", value_name = "SECRET", hide_env_values = true)]

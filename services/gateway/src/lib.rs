@@ -8,6 +8,7 @@
 //! - [`startup`]: builds the router with its layers and serves it;
 //! - [`state`]: the shared state handlers get (clients, caches, cookie key);
 //! - [`clients`]: typed calls to the services, with retries for idempotent reads;
+//! - [`session`]: who is calling (token or session cookie, anonymous cart id);
 //! - [`routes`]: storefront pages, each with its template and view model;
 //! - [`api`]: the REST API and its OpenAPI document;
 //! - [`params`]: query-string parameters shared by pages and the API;
@@ -22,6 +23,7 @@ pub mod error;
 pub mod middleware;
 pub mod params;
 pub mod routes;
+pub mod session;
 pub mod startup;
 pub mod state;
 pub mod view;

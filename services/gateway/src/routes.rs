@@ -1,6 +1,9 @@
 //! Storefront pages. Each module holds its handlers, its templates and their view models.
 
+pub mod account;
+pub mod admin;
 pub mod assets;
+pub mod cart;
 pub mod media;
 pub mod shop;
 
@@ -8,7 +11,7 @@ use axum::{
     Router,
     http::Uri,
     response::{IntoResponse, Response},
-    routing::get,
+    routing::{get, post},
 };
 
 use crate::{
@@ -23,6 +26,20 @@ pub fn router() -> Router<AppState> {
         .route("/c/{category}", get(shop::category))
         .route("/search", get(shop::search))
         .route("/products/{key}", get(shop::product))
+        .route("/sign-up", get(account::sign_up_form).post(account::sign_up))
+        .route("/sign-in", get(account::sign_in_form).post(account::sign_in))
+        .route("/sign-out", post(account::sign_out))
+        .route("/account", get(account::account))
+        .route("/account/profile", post(account::update_profile))
+        .route("/account/addresses", post(account::add_address))
+        .route("/account/addresses/{id}/delete", post(account::delete_address))
+        .route("/cart", get(cart::cart))
+        .route("/cart/items", post(cart::add))
+        .route("/cart/items/{product_id}", post(cart::update))
+        .route("/cart/items/{product_id}/remove", post(cart::remove))
+        .route("/admin", get(admin::dashboard))
+        .route("/admin/stock", get(admin::stock))
+        .route("/admin/stock/{product_id}", post(admin::set_stock))
         .route("/media/products/{file}", get(media::product_image))
         .route("/static/{file}", get(assets::asset))
 }

@@ -73,6 +73,7 @@ pub fn app(state: AppState, limits: Limits) -> Router {
         .merge(api::router())
         .fallback(routes::not_found)
         .layer(middleware::from_fn(bazaar_platform::metrics::track_http))
+        .layer(middleware::from_fn_with_state(state.clone(), crate::session::resolve))
         .with_state(state)
         .merge(health.router())
         .layer(layers)
@@ -96,8 +97,14 @@ impl Application {
     pub async fn build(config: Config, shutdown: CancellationToken) -> anyhow::Result<Self> {
         let listener = bazaar_platform::grpc::bind(config.common.listen).await?;
         let cookie_key = cookie_key(config.cookie_secret.as_deref(), &config.common.data_dir)?;
+        let verifier = bazaar_platform::auth::TokenVerifier::from_identity(
+            &config.identity_url,
+            config.common.request_timeout,
+        )?;
         let state = AppState {
             clients: Clients::connect(&config)?,
+            verifier,
+            sessions: std::sync::Arc::default(),
             cookie_key,
             secure_cookies: config.secure_cookies,
         };

@@ -7,14 +7,19 @@ use std::{
 
 use axum::extract::FromRef;
 use axum_extra::extract::cookie::Key;
+use bazaar_platform::auth::TokenVerifier;
 
-use crate::clients::Clients;
+use crate::{clients::Clients, session::Sessions};
 
 /// Shared, cheaply cloned state.
 #[derive(Debug, Clone)]
 pub struct AppState {
     /// gRPC clients of every service.
     pub clients: Clients,
+    /// Verifies access tokens with identity's public keys.
+    pub verifier: TokenVerifier,
+    /// Sessions recently confirmed live.
+    pub sessions: Sessions,
     /// Key that signs and encrypts cookies.
     pub cookie_key: Key,
     /// Whether cookies are marked `Secure`.

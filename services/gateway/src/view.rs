@@ -4,9 +4,10 @@ use axum::{extract::FromRequestParts, http::request::Parts};
 use bazaar_contracts::{catalog as catalog_pb, common};
 use bazaar_types::{Currency, Money, StockStatus};
 
-use crate::{routes::assets, state::AppState};
+use crate::{routes::assets, session::Visitor, state::AppState};
 
-/// What every page's frame shows: categories, the search box, the account link and the cart count.
+/// What every page's frame shows: categories, the search box, the account link, the cart count
+/// and a one-time notice.
 #[derive(Debug, Clone, Default)]
 pub struct Layout {
     /// Category links for the header.
@@ -17,6 +18,14 @@ pub struct Layout {
     pub active_category: String,
     /// Cache-busting token of the stylesheet and scripts.
     pub asset_version: &'static str,
+    /// Name of the signed-in user.
+    pub user_name: Option<String>,
+    /// Whether the signed-in user is an admin.
+    pub is_admin: bool,
+    /// Items in the visitor's cart.
+    pub cart_count: i64,
+    /// A message about what just happened (from the `notice` query parameter of a redirect).
+    pub notice: Option<&'static str>,
 }
 
 impl Layout {
@@ -40,20 +49,56 @@ impl Layout {
     }
 }
 
+/// Messages shown after a redirect, chosen by a fixed code so nothing a visitor types is echoed.
+pub fn notice(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "signed-in" => "Welcome back! You are signed in.",
+        "signed-up" => "Welcome to Bazaar! Your account is ready.",
+        "signed-out" => "You are signed out. See you soon.",
+        "added" => "Added to your cart.",
+        "updated" => "Your cart was updated.",
+        "removed" => "The item was removed from your cart.",
+        "profile-saved" => "Your name was saved.",
+        "address-saved" => "The address was saved.",
+        "address-deleted" => "The address was deleted.",
+        "stock-saved" => "The stock was updated.",
+        _ => return None,
+    })
+}
+
 impl FromRequestParts<AppState> for Layout {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(
-        _parts: &mut Parts,
+        parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        // The header's categories are a nicety: when catalog is down the page decides what to show.
-        let categories = state
-            .clients
-            .categories()
-            .await
+        let visitor = parts.extensions.get::<Visitor>().cloned().unwrap_or_default();
+        let notice = parts
+            .uri
+            .query()
+            .and_then(|query| query.split('&').find_map(|pair| pair.strip_prefix("notice=")))
+            .and_then(notice);
+        // The header's categories and cart count are niceties: when a service is down the page
+        // decides what to show.
+        let cart_count = async {
+            if visitor.has_cart() {
+                state.clients.cart_count(&visitor).await.unwrap_or(0)
+            } else {
+                0
+            }
+        };
+        let (categories, cart_count) = tokio::join!(state.clients.categories(), cart_count);
+        let categories = categories
             .map(|categories| categories.iter().map(CategoryLink::from).collect::<Vec<_>>());
-        Ok(Self { categories: categories.unwrap_or_default(), ..Self::minimal() })
+        Ok(Self {
+            categories: categories.unwrap_or_default(),
+            user_name: visitor.user.as_ref().map(|user| user.name.clone()),
+            is_admin: visitor.is_admin(),
+            cart_count,
+            notice,
+            ..Self::minimal()
+        })
     }
 }
 
@@ -203,6 +248,15 @@ impl Pager {
     pub fn is_empty(&self) -> bool {
         self.pages.is_empty()
     }
+}
+
+/// Escapes text for HTML built outside templates.
+pub fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }
 
 /// Percent-encodes a query-string value.

@@ -15,6 +15,21 @@ use crate::{
     },
 };
 
+/// Adds stock badges to product cards. Stock is a nicety on listings: without inventory the
+/// cards show without badges.
+async fn with_stock(state: &AppState, mut cards: Vec<ProductCard>) -> Vec<ProductCard> {
+    match state.clients.stock(cards.iter().map(|card| card.id.clone()).collect()).await {
+        Ok(levels) => {
+            for card in &mut cards {
+                card.stock =
+                    levels.get(&card.id).map(|level| StockBadge::from_available(level.available));
+            }
+        }
+        Err(status) => tracing::debug!(%status, "inventory unavailable; listing without stock"),
+    }
+    cards
+}
+
 /// The home page.
 #[derive(Debug, Template, WebTemplate)]
 #[template(path = "pages/home.html")]
@@ -50,7 +65,8 @@ pub async fn home(State(state): State<AppState>, layout: Layout) -> Result<HomeP
         .take(3)
         .map(ProductCard::from)
         .collect();
-    let featured = featured.products.iter().map(ProductCard::from).collect();
+    let featured =
+        with_stock(&state, featured.products.iter().map(ProductCard::from).collect()).await;
     Ok(HomePage { layout, featured, hero })
 }
 
@@ -109,7 +125,8 @@ pub async fn category(
     Ok(CategoryPage {
         layout: layout.with_category(&slug),
         category,
-        products: response.products.iter().map(ProductCard::from).collect(),
+        products: with_stock(&state, response.products.iter().map(ProductCard::from).collect())
+            .await,
         total: info.total_items,
         sort: sort_param,
         sorts: SORTS,
@@ -167,7 +184,8 @@ pub async fn search(
                 format!("/search?q={encoded}&page={number}")
             });
             result.total = info.total_items;
-            result.products = response.products.iter().map(ProductCard::from).collect();
+            result.products =
+                with_stock(&state, response.products.iter().map(ProductCard::from).collect()).await;
         }
         // A query without searchable words is the shopper's typo, not an error page.
         Err(status) if status.code() == Code::InvalidArgument => {
@@ -204,6 +222,10 @@ pub struct ProductDetail {
     pub attributes: Vec<(String, String)>,
     /// Stock, when inventory answered.
     pub stock: Option<StockBadge>,
+    /// Whether it can be added to a cart (in stock, or stock unknown).
+    pub can_buy: bool,
+    /// Most units the quantity field offers.
+    pub max_quantity: i64,
 }
 
 /// The product page.
@@ -236,8 +258,14 @@ pub async fn product(
         page: Some(bazaar_contracts::common::PageRequest { page: 1, page_size: 5 }),
         ..Default::default()
     };
-    let (categories, related) =
-        tokio::join!(state.clients.categories(), state.clients.list_products(related_request));
+    let (categories, related, stock) = tokio::join!(
+        state.clients.categories(),
+        state.clients.list_products(related_request),
+        state.clients.stock(vec![product.id.clone()])
+    );
+    // Stock is shown when inventory answers; without it the product can still be added.
+    let available =
+        stock.ok().and_then(|levels| levels.get(&product.id).map(|level| level.available));
     let category_name = categories
         .ok()
         .and_then(|categories| {
@@ -245,7 +273,7 @@ pub async fn product(
         })
         .unwrap_or_else(|| product.category.clone());
     // Related products are a nicety: without them the page still renders.
-    let related = related
+    let related: Vec<ProductCard> = related
         .map(|response| {
             response
                 .products
@@ -256,6 +284,7 @@ pub async fn product(
                 .collect()
         })
         .unwrap_or_default();
+    let related = with_stock(&state, related).await;
     let detail = ProductDetail {
         id: product.id.clone(),
         slug: product.slug.clone(),
@@ -272,7 +301,11 @@ pub async fn product(
         category: product.category.clone(),
         category_name,
         attributes: product.attributes.iter().map(|a| (a.name.clone(), a.value.clone())).collect(),
-        stock: None,
+        stock: available.map(StockBadge::from_available),
+        can_buy: available.is_none_or(|available| available > 0),
+        max_quantity: available.map_or(bazaar_types::Quantity::MAX, |available| {
+            available.clamp(1, bazaar_types::Quantity::MAX)
+        }),
     };
     Ok(ProductPage { layout: layout.with_category(&product.category), product: detail, related })
 }

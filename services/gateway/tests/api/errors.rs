@@ -2,7 +2,7 @@ use std::time::{Duration, Instant};
 
 use bazaar_testkit::TestDb;
 
-use crate::helpers::{free_port, http_client, spawn_shop, start_catalog, start_gateway};
+use crate::helpers::{Upstreams, free_port, http_client, spawn_shop, start_catalog, start_gateway};
 
 #[tokio::test]
 async fn malformed_parameters_are_400_with_the_field_named() {
@@ -59,7 +59,14 @@ async fn oversized_bodies_are_413() {
 #[tokio::test]
 async fn a_down_catalog_gives_a_quick_503_and_the_gateway_recovers() {
     let port = free_port();
-    let (url, _data, _gateway) = start_gateway(&format!("http://127.0.0.1:{port}"), &[]).await;
+    let nowhere = format!("http://127.0.0.1:{}", free_port());
+    let upstreams = Upstreams {
+        catalog: format!("http://127.0.0.1:{port}"),
+        identity: nowhere.clone(),
+        cart: nowhere.clone(),
+        inventory: nowhere,
+    };
+    let (url, _data, _gateway) = start_gateway(&upstreams).await;
     let client = http_client();
 
     let started = Instant::now();
@@ -75,7 +82,8 @@ async fn a_down_catalog_gives_a_quick_503_and_the_gateway_recovers() {
 
     // The catalog comes up on the address the gateway knows; the gateway recovers by itself.
     let db = TestDb::sqlite();
-    let (_catalog_url, _catalog) = start_catalog(&db, port).await;
+    let identity = bazaar_testkit::FakeIdentity::spawn().await;
+    let (_catalog_url, _catalog) = start_catalog(&db, port, identity.url()).await;
     let mut recovered = false;
     for _ in 0..50 {
         if client.get(format!("{url}/")).send().await.unwrap().status() == 200 {

@@ -2,7 +2,12 @@
 
 #![allow(clippy::unwrap_used, reason = "a test fails loudly on any unexpected error")]
 
+mod accounts;
 mod api;
+mod authorization;
+mod carts;
 mod errors;
 mod helpers;
+mod journey;
 mod pages;
+mod stock;

@@ -79,3 +79,14 @@ async fn static_assets_are_embedded() {
     assert_eq!(shop.get("/static/htmx.min.js").await.status(), 200);
     assert_eq!(shop.get("/static/nope.js").await.status(), 404);
 }
+
+#[tokio::test]
+async fn pages_render_without_inventory() {
+    let mut shop = crate::helpers::spawn_shop().await;
+    shop.stop("inventory");
+    let (status, body) = shop.get_text("/products/kite").await;
+    assert_eq!(status, 200, "stock is optional on a product page");
+    assert!(body.contains("Add to cart"));
+    assert!(!body.contains("In stock"));
+    assert_eq!(shop.get_text("/c/toys").await.0, 200);
+}

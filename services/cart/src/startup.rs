@@ -1,0 +1,77 @@
+//! Builds the cart service and runs it until stopped.
+
+use std::net::SocketAddr;
+
+use bazaar_contracts::{
+    cart::cart_service_server::CartServiceServer,
+    catalog::catalog_service_client::CatalogServiceClient,
+    inventory::inventory_service_client::InventoryServiceClient,
+};
+use bazaar_platform::{
+    auth::TokenVerifier, db::Migrations, events::Events, grpc::connect, service::Host,
+    shutdown::CancellationToken,
+};
+use sqlx::migrate::Migrator;
+
+use crate::{Config, SERVICE, events::OrderEvents, grpc::CartGrpc, pricing::Pricer};
+
+static SQLITE: Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES: Migrator = sqlx::migrate!("migrations/postgres");
+/// The cart's schema, per backend.
+pub static MIGRATIONS: Migrations = Migrations { sqlite: &SQLITE, postgres: &POSTGRES };
+
+/// A built cart service, ready to serve.
+#[derive(Debug)]
+pub struct Application {
+    host: Host,
+}
+
+impl Application {
+    /// Binds the port, migrates the database, connects to catalog and inventory (lazily), starts
+    /// the event consumer, and mounts the gRPC services.
+    ///
+    /// # Errors
+    /// When the port is taken or a dependency cannot be reached.
+    pub async fn build(config: Config, shutdown: CancellationToken) -> anyhow::Result<Self> {
+        let host =
+            Host::start(SERVICE, &config.common, &config.database, &MIGRATIONS, shutdown.clone())
+                .await?;
+        let db = host.db().clone();
+        let timeout = host.request_timeout();
+        let events =
+            Events::start(SERVICE, db.clone(), &config.events, timeout, shutdown.clone()).await?;
+        let consumer = events.consume(OrderEvents, &shutdown);
+        let pricer = Pricer::new(
+            CatalogServiceClient::new(connect(&config.catalog_url, timeout)?),
+            InventoryServiceClient::new(connect(&config.inventory_url, timeout)?),
+        );
+        let verifier = TokenVerifier::from_identity(&config.identity_url, timeout)?;
+        let cart = CartGrpc::new(db, verifier, pricer);
+        Ok(Self {
+            host: host
+                .add_service(CartServiceServer::new(cart))
+                .add_service(consumer.sink_service()),
+        })
+    }
+
+    /// Returns the bound address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.host.local_addr()
+    }
+
+    /// Serves until the stop signal, then drains.
+    ///
+    /// # Errors
+    /// When the server fails.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.host.serve().await
+    }
+}
+
+/// Builds and runs the service.
+///
+/// # Errors
+/// When start-up or serving fails.
+pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<()> {
+    Application::build(config, shutdown).await?.run_until_stopped().await
+}
