@@ -27,6 +27,9 @@ pub enum Command {
     /// Run one service in this process (what a container runs).
     #[command(subcommand)]
     Serve(Box<crate::serve::Service>),
+    /// Check the shop's invariants: no order left pending, none charged twice, every capture
+    /// matched by a paid order, stock conserved. Exits 1 on any violation.
+    Verify(Box<crate::verify::VerifyArgs>),
 }
 
 /// Flags of `bazaar up`.
@@ -56,6 +59,10 @@ pub struct UpArgs {
     /// NATS server URL, required with `--events nats`.
     #[arg(long, env = "BAZAAR_NATS_URL", value_name = "URL", value_parser = parse_nats_url)]
     pub nats_url: Option<String>,
+
+    /// NATS namespace: prefixes every subject and stream, so several shops can share one server.
+    #[arg(long, env = "BAZAAR_NATS_NAMESPACE", default_value = "bazaar", value_name = "NAME", value_parser = bazaar_platform::config::parse_namespace)]
+    pub nats_namespace: String,
 
     /// Log filter passed to every service.
     #[arg(long, env = "BAZAAR_LOG", default_value = "info", value_name = "FILTER")]

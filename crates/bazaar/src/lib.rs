@@ -3,6 +3,7 @@
 //! - `bazaar up` starts every service as its own OS process on loopback ports, wires their
 //!   addresses, waits until each is ready, prints the storefront URL, restarts a crashed service
 //!   with backoff, and stops everything on Ctrl-C or SIGTERM;
+//! - `bazaar verify` checks the running shop's invariants (money, orders, stock);
 //! - `bazaar serve <service>` runs one service in this process (what a container runs).
 //!
 //! # Layout
@@ -10,12 +11,14 @@
 //! - [`topology`]: the services, who calls whom and who consumes which events, derived from each
 //!   service's configuration and event handlers;
 //! - [`up`]: the supervisor behind `bazaar up`;
-//! - [`serve`]: `bazaar serve <service>`.
+//! - [`serve`]: `bazaar serve <service>`;
+//! - [`verify`]: `bazaar verify`, the invariant checker.
 
 pub mod cli;
 pub mod serve;
 pub mod topology;
 pub mod up;
+pub mod verify;
 
 use std::process::ExitCode;
 
@@ -25,5 +28,6 @@ pub fn main() -> ExitCode {
     match cli.command {
         cli::Command::Up(args) => up::main(*args),
         cli::Command::Serve(service) => serve::main(*service),
+        cli::Command::Verify(args) => verify::main(&args),
     }
 }

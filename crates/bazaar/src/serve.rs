@@ -18,6 +18,16 @@ pub enum Service {
     Inventory(bazaar_inventory::Config),
     /// Carts of users and anonymous visitors.
     Cart(bazaar_cart::Config),
+    /// Checkout (the order saga), order history and cancellation.
+    Orders(bazaar_orders::Config),
+    /// A simulated card processor.
+    Payment(bazaar_payment::Config),
+    /// Shipping quotes, shipments and tracking.
+    Shipping(bazaar_shipping::Config),
+    /// E-mails and the dev mailbox.
+    Notification(bazaar_notification::Config),
+    /// "Bought together" recommendations.
+    Recommendation(bazaar_recommendation::Config),
 }
 
 /// Runs the chosen service until it is stopped.
@@ -30,5 +40,14 @@ pub fn main(service: Service) -> ExitCode {
             launch(bazaar_inventory::SERVICE, config, bazaar_inventory::run)
         }
         Service::Cart(config) => launch(bazaar_cart::SERVICE, config, bazaar_cart::run),
+        Service::Orders(config) => launch(bazaar_orders::SERVICE, config, bazaar_orders::run),
+        Service::Payment(config) => launch(bazaar_payment::SERVICE, config, bazaar_payment::run),
+        Service::Shipping(config) => launch(bazaar_shipping::SERVICE, config, bazaar_shipping::run),
+        Service::Notification(config) => {
+            launch(bazaar_notification::SERVICE, config, bazaar_notification::run)
+        }
+        Service::Recommendation(config) => {
+            launch(bazaar_recommendation::SERVICE, config, bazaar_recommendation::run)
+        }
     }
 }

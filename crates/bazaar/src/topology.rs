@@ -27,6 +27,11 @@ pub fn services() -> Vec<ServiceInfo> {
         info::<bazaar_catalog::Config>("catalog", &[]),
         info::<bazaar_inventory::Config>("inventory", bazaar_inventory::CONSUMES),
         info::<bazaar_cart::Config>("cart", bazaar_cart::CONSUMES),
+        info::<bazaar_payment::Config>("payment", &[]),
+        info::<bazaar_shipping::Config>("shipping", &[]),
+        info::<bazaar_orders::Config>("orders", bazaar_orders::CONSUMES),
+        info::<bazaar_notification::Config>("notification", bazaar_notification::CONSUMES),
+        info::<bazaar_recommendation::Config>("recommendation", bazaar_recommendation::CONSUMES),
         info::<bazaar_gateway::Config>("gateway", &[]),
     ]
 }
@@ -99,6 +104,20 @@ mod tests {
         let all = services();
         let catalog = all.iter().find(|service| service.name == "catalog").unwrap();
         assert_eq!(catalog.emits(), vec!["bazaar.catalog.product_changed.v1"]);
+    }
+
+    #[test]
+    fn every_consumed_event_has_an_emitter() {
+        let all = services();
+        for service in &all {
+            for event_type in service.consumes {
+                let source = bazaar_contracts::source_of(event_type).unwrap();
+                assert!(
+                    all.iter().any(|other| other.name == source),
+                    "{event_type} has no emitter"
+                );
+            }
+        }
     }
 
     #[test]

@@ -241,6 +241,7 @@ fn plan(
         flags.push(format!("--events={transport}"));
         if let Some(nats) = &args.nats_url {
             flags.push(format!("--nats-url={nats}"));
+            flags.push(format!("--nats-namespace={}", args.nats_namespace));
         }
         for sink in topology::sinks_of(service, all) {
             flags.push(format!("--event-sink={sink}=http://127.0.0.1:{}", ports[sink]));

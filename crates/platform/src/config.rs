@@ -90,6 +90,11 @@ pub struct EventArgs {
     #[arg(long, env = "BAZAAR_NATS_URL", value_name = "URL", value_parser = parse_nats_url)]
     pub nats_url: Option<String>,
 
+    /// NATS namespace: prefixes every subject and stream, so that several shops (or test runs) can
+    /// share one server. Letters, digits, `-` and `_`.
+    #[arg(long, env = "BAZAAR_NATS_NAMESPACE", default_value = "bazaar", value_name = "NAME", value_parser = parse_namespace)]
+    pub nats_namespace: String,
+
     /// Direct transport: services to deliver this service's events to, as `name=url` pairs.
     #[arg(long = "event-sink", env = "BAZAAR_EVENT_SINKS", value_name = "NAME=URL", value_delimiter = ',', value_parser = parse_sink)]
     pub event_sinks: Vec<EventSink>,
@@ -119,6 +124,21 @@ pub enum TransportKind {
     Direct,
     /// NATS JetStream.
     Nats,
+}
+
+/// Parses a NATS namespace: a non-empty token of letters, digits, `-` and `_`.
+///
+/// # Errors
+/// A message saying what is allowed.
+pub fn parse_namespace(input: &str) -> Result<String, String> {
+    let valid = !input.is_empty()
+        && input.len() <= 32
+        && input.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if valid {
+        Ok(input.to_owned())
+    } else {
+        Err("expected 1 to 32 letters, digits, '-' or '_'".to_owned())
+    }
 }
 
 /// A named subscriber of the direct transport.
@@ -285,6 +305,9 @@ mod tests {
         assert!(parse_http_url("ftp://x").is_err());
         assert!(parse_nats_url("nats://127.0.0.1:4222").is_ok());
         assert!(parse_nats_url("http://127.0.0.1:4222").is_err());
+        assert!(parse_namespace("test-1_a").is_ok());
+        assert!(parse_namespace("a.b").is_err());
+        assert!(parse_namespace("").is_err());
     }
 
     #[test]
@@ -299,6 +322,7 @@ mod tests {
         let args = EventArgs {
             transport: TransportKind::Nats,
             nats_url: None,
+            nats_namespace: "bazaar".to_owned(),
             event_sinks: Vec::new(),
             event_max_attempts: 10,
         };

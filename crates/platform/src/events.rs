@@ -148,7 +148,7 @@ impl Transport {
                     .nats_url
                     .as_deref()
                     .context("--nats-url is required with --events nats")?;
-                Ok(Self::Nats(Box::new(NatsTransport::connect(url).await?)))
+                Ok(Self::Nats(Box::new(NatsTransport::connect(url, &args.nats_namespace).await?)))
             }
         }
     }

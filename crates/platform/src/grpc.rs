@@ -141,11 +141,11 @@ pub struct Channel {
 
 impl tower::Service<http::Request<Body>> for Channel {
     type Response = http::Response<Body>;
-    type Error = tonic::transport::Error;
+    type Error = tower::BoxError;
     type Future = BoxFuture<'static, Result<Self::Response, Self::Error>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
+        self.inner.poll_ready(cx).map_err(transport_status)
     }
 
     fn call(&mut self, mut request: http::Request<Body>) -> Self::Future {
@@ -164,9 +164,24 @@ impl tower::Service<http::Request<Body>> for Channel {
             {
                 reprobe.notify_one();
             }
-            result
+            result.map_err(transport_status)
         })
     }
+}
+
+/// Turns a transport failure into the status a caller can act on: a connection that could not be
+/// made or was lost mid-call is `UNAVAILABLE` (the call may or may not have run, so only
+/// idempotent calls are retried), a request that ran out of time is `DEADLINE_EXCEEDED`.
+fn transport_status(error: tonic::transport::Error) -> tower::BoxError {
+    let status = tonic::Status::from_error(Box::new(error));
+    let status = match status.code() {
+        Code::Cancelled => {
+            Status::deadline_exceeded(format!("upstream timed out: {}", status.message()))
+        }
+        Code::Unavailable => status,
+        _ => Status::unavailable(format!("upstream connection failed: {}", status.message())),
+    };
+    Box::new(status)
 }
 
 /// Builds a client channel to an upstream given as one URL or a comma-separated list of URLs.

@@ -6,6 +6,7 @@ pub mod cart;
 pub mod catalog;
 pub mod dto;
 pub mod json;
+pub mod orders;
 pub mod stock;
 
 use axum::Router;
@@ -32,6 +33,7 @@ use crate::state::AppState;
         (name = "catalog", description = "Products, categories and stock"),
         (name = "accounts", description = "Sign-up, sign-in, profile and addresses"),
         (name = "cart", description = "The cart of the signed-in user, or of the anonymous visitor's cookie"),
+        (name = "orders", description = "Checkout, order history, cancellation and shipping quotes"),
         (name = "admin", description = "Shop administration (admin role)"),
     ),
     components(schemas(crate::error::Problem, crate::error::ProblemField)),
@@ -69,6 +71,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(cart::add_item))
         .routes(routes!(cart::set_quantity, cart::remove_item))
         .routes(routes!(stock::set_stock))
+        .routes(routes!(orders::place_order, orders::list_orders))
+        .routes(routes!(orders::get_order))
+        .routes(routes!(orders::cancel_order))
+        .routes(routes!(orders::all_orders))
+        .routes(routes!(orders::quotes))
+        .routes(routes!(orders::recommendations))
 }
 
 /// Returns the OpenAPI document.

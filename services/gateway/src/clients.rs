@@ -10,6 +10,14 @@ use bazaar_contracts::{
     common,
     identity::{self as identity_pb, identity_service_client::IdentityServiceClient},
     inventory::{self as inventory_pb, inventory_service_client::InventoryServiceClient},
+    notification::{
+        self as notification_pb, notification_service_client::NotificationServiceClient,
+    },
+    orders::{self as orders_pb, orders_service_client::OrdersServiceClient},
+    recommendation::{
+        self as recommendation_pb, recommendation_service_client::RecommendationServiceClient,
+    },
+    shipping::{self as shipping_pb, shipping_service_client::ShippingServiceClient},
 };
 use bazaar_platform::grpc::{Channel, connect, retry_idempotent, with_bearer};
 use tonic::{Response, Status};
@@ -27,6 +35,14 @@ pub struct Clients {
     pub cart: CartServiceClient<Channel>,
     /// Inventory.
     pub inventory: InventoryServiceClient<Channel>,
+    /// Orders.
+    pub orders: OrdersServiceClient<Channel>,
+    /// Shipping.
+    pub shipping: ShippingServiceClient<Channel>,
+    /// Recommendation.
+    pub recommendation: RecommendationServiceClient<Channel>,
+    /// Notification.
+    pub notification: NotificationServiceClient<Channel>,
     categories: Arc<Cached<Vec<catalog_pb::Category>>>,
 }
 
@@ -42,6 +58,17 @@ impl Clients {
             identity: IdentityServiceClient::new(connect(&config.identity_url, timeout)?),
             cart: CartServiceClient::new(connect(&config.cart_url, timeout)?),
             inventory: InventoryServiceClient::new(connect(&config.inventory_url, timeout)?),
+            orders: OrdersServiceClient::new(connect(&config.orders_url, timeout)?),
+            shipping: ShippingServiceClient::new(connect(&config.shipping_url, timeout)?),
+            // Recommendations are a nicety: a slow recommendation service must not slow pages.
+            recommendation: RecommendationServiceClient::new(connect(
+                &config.recommendation_url,
+                Duration::from_millis(500).min(timeout),
+            )?),
+            notification: NotificationServiceClient::new(connect(
+                &config.notification_url,
+                timeout,
+            )?),
             categories: Arc::new(Cached::new(Duration::from_secs(30))),
         })
     }
@@ -439,5 +466,174 @@ impl Clients {
         );
         self.cart.clone().merge_cart(request).await?;
         Ok(())
+    }
+
+    /// Places an order for the caller.
+    ///
+    /// # Errors
+    /// The orders service's status (`INVALID_ARGUMENT` with field errors for bad input).
+    pub async fn place_order(
+        &self,
+        token: &str,
+        request: orders_pb::PlaceOrderRequest,
+    ) -> Result<orders_pb::PlaceOrderResponse, Status> {
+        Ok(self.orders.clone().place_order(with_bearer(request, Some(token))).await?.into_inner())
+    }
+
+    /// Returns one of the caller's orders.
+    ///
+    /// # Errors
+    /// `NOT_FOUND` when it is not theirs.
+    pub async fn order(&self, token: &str, order_id: &str) -> Result<orders_pb::Order, Status> {
+        let response = read(&self.orders, |mut c| {
+            let request = with_bearer(
+                orders_pb::GetOrderRequest { order_id: order_id.to_owned() },
+                Some(token),
+            );
+            async move { c.get_order(request).await }
+        })
+        .await?;
+        response.order.ok_or_else(|| Status::internal("orders returned no order"))
+    }
+
+    /// Lists the caller's orders.
+    ///
+    /// # Errors
+    /// The orders service's status.
+    pub async fn orders(
+        &self,
+        token: &str,
+        page: common::PageRequest,
+    ) -> Result<orders_pb::ListOrdersResponse, Status> {
+        read(&self.orders, |mut c| {
+            let request =
+                with_bearer(orders_pb::ListOrdersRequest { page: Some(page) }, Some(token));
+            async move { c.list_orders(request).await }
+        })
+        .await
+    }
+
+    /// Lists every order (the token must be an admin's).
+    ///
+    /// # Errors
+    /// The orders service's status.
+    pub async fn all_orders(
+        &self,
+        token: &str,
+        page: common::PageRequest,
+        status: orders_pb::OrderStatus,
+    ) -> Result<orders_pb::ListAllOrdersResponse, Status> {
+        read(&self.orders, |mut c| {
+            let request = with_bearer(
+                orders_pb::ListAllOrdersRequest { page: Some(page), status: status.into() },
+                Some(token),
+            );
+            async move { c.list_all_orders(request).await }
+        })
+        .await
+    }
+
+    /// Cancels one of the caller's orders.
+    ///
+    /// # Errors
+    /// `FAILED_PRECONDITION` when it can no longer be cancelled.
+    pub async fn cancel_order(
+        &self,
+        token: &str,
+        order_id: &str,
+    ) -> Result<orders_pb::Order, Status> {
+        let request = with_bearer(
+            orders_pb::CancelOrderRequest { order_id: order_id.to_owned() },
+            Some(token),
+        );
+        let response = self.orders.clone().cancel_order(request).await?.into_inner();
+        response.order.ok_or_else(|| Status::internal("orders returned no order"))
+    }
+
+    /// Quotes shipping to a country.
+    ///
+    /// # Errors
+    /// Shipping's status.
+    pub async fn quotes(
+        &self,
+        country: &str,
+        item_count: i64,
+        items_total: common::Money,
+    ) -> Result<Vec<shipping_pb::ShippingQuote>, Status> {
+        let response = read(&self.shipping, |mut c| {
+            let request = shipping_pb::QuoteShippingRequest {
+                country: country.to_owned(),
+                item_count,
+                items_total: Some(items_total.clone()),
+            };
+            async move { c.quote_shipping(request).await }
+        })
+        .await?;
+        Ok(response.quotes)
+    }
+
+    /// Returns products to recommend with `product_ids`, as catalog products in order. Optional:
+    /// any failure gives an empty list, so the page renders without the section.
+    pub async fn recommendations(
+        &self,
+        product_ids: Vec<String>,
+        limit: u32,
+    ) -> Vec<(catalog_pb::Product, String)> {
+        if product_ids.is_empty() {
+            return Vec::new();
+        }
+        let request = recommendation_pb::RecommendForRequest { product_ids, limit };
+        let recommended = match self.recommendation.clone().recommend_for(request).await {
+            Ok(response) => response.into_inner().recommendations,
+            Err(status) => {
+                tracing::debug!(%status, "recommendations unavailable; rendering without them");
+                return Vec::new();
+            }
+        };
+        let ids = recommended.iter().map(|r| r.product_id.clone()).collect();
+        let products = self.products_by_id(ids).await.unwrap_or_default();
+        products
+            .into_iter()
+            .map(|product| {
+                let reason = recommended
+                    .iter()
+                    .find(|r| r.product_id == product.id)
+                    .map(|r| r.reason.clone())
+                    .unwrap_or_default();
+                (product, reason)
+            })
+            .collect()
+    }
+
+    /// Lists the messages of the dev mailbox.
+    ///
+    /// # Errors
+    /// Notification's status.
+    pub async fn mailbox(
+        &self,
+        recipient: &str,
+        page: common::PageRequest,
+    ) -> Result<notification_pb::ListMessagesResponse, Status> {
+        read(&self.notification, |mut c| {
+            let request = notification_pb::ListMessagesRequest {
+                page: Some(page),
+                recipient: recipient.to_owned(),
+            };
+            async move { c.list_messages(request).await }
+        })
+        .await
+    }
+
+    /// Returns one message of the dev mailbox.
+    ///
+    /// # Errors
+    /// `NOT_FOUND` for an unknown id.
+    pub async fn message(&self, id: &str) -> Result<notification_pb::EmailMessage, Status> {
+        let response = read(&self.notification, |mut c| {
+            let request = notification_pb::GetMessageRequest { message_id: id.to_owned() };
+            async move { c.get_message(request).await }
+        })
+        .await?;
+        response.message.ok_or_else(|| Status::internal("notification returned no message"))
     }
 }

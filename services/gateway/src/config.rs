@@ -31,6 +31,26 @@ pub struct Config {
     #[arg(long, env = "BAZAAR_INVENTORY_URL", value_name = "URL", value_parser = parse_http_url)]
     pub inventory_url: String,
 
+    /// URL of the orders service.
+    #[arg(long, env = "BAZAAR_ORDERS_URL", value_name = "URL", value_parser = parse_http_url)]
+    pub orders_url: String,
+
+    /// URL of the shipping service (quotes).
+    #[arg(long, env = "BAZAAR_SHIPPING_URL", value_name = "URL", value_parser = parse_http_url)]
+    pub shipping_url: String,
+
+    /// URL of the recommendation service (optional parts of pages).
+    #[arg(long, env = "BAZAAR_RECOMMENDATION_URL", value_name = "URL", value_parser = parse_http_url)]
+    pub recommendation_url: String,
+
+    /// URL of the notification service (the dev mailbox).
+    #[arg(long, env = "BAZAAR_NOTIFICATION_URL", value_name = "URL", value_parser = parse_http_url)]
+    pub notification_url: String,
+
+    /// Show every e-mail the shop sent at `/dev/mailbox`. For development only: turn it off in production.
+    #[arg(long, env = "BAZAAR_DEV_MAILBOX", default_value_t = true, action = ArgAction::Set, value_name = "BOOL")]
+    pub dev_mailbox: bool,
+
     /// Secret that signs and encrypts cookies: at least 64 characters. Default: generated once and
     /// kept in `<data-dir>/gateway-cookie.key`.
     #[arg(long, env = "BAZAAR_COOKIE_SECRET", value_name = "SECRET", hide_env_values = true)]

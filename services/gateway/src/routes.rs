@@ -4,7 +4,10 @@ pub mod account;
 pub mod admin;
 pub mod assets;
 pub mod cart;
+pub mod checkout;
+pub mod mailbox;
 pub mod media;
+pub mod orders;
 pub mod shop;
 
 use axum::{
@@ -37,7 +40,14 @@ pub fn router() -> Router<AppState> {
         .route("/cart/items", post(cart::add))
         .route("/cart/items/{product_id}", post(cart::update))
         .route("/cart/items/{product_id}/remove", post(cart::remove))
+        .route("/checkout", get(checkout::form).post(checkout::submit))
+        .route("/orders", get(orders::history))
+        .route("/orders/{id}", get(orders::detail))
+        .route("/orders/{id}/cancel", post(orders::cancel))
+        .route("/dev/mailbox", get(mailbox::list))
+        .route("/dev/mailbox/{id}", get(mailbox::message))
         .route("/admin", get(admin::dashboard))
+        .route("/admin/orders", get(admin::orders))
         .route("/admin/stock", get(admin::stock))
         .route("/admin/stock/{product_id}", post(admin::set_stock))
         .route("/media/products/{file}", get(media::product_image))

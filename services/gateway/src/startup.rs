@@ -107,6 +107,7 @@ impl Application {
             sessions: std::sync::Arc::default(),
             cookie_key,
             secure_cookies: config.secure_cookies,
+            dev_mailbox: config.dev_mailbox,
         };
         let router = app(state, Limits::from_config(&config));
         Ok(Self { listener, router, shutdown, grace: config.common.shutdown_grace })

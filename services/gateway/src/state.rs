@@ -24,6 +24,8 @@ pub struct AppState {
     pub cookie_key: Key,
     /// Whether cookies are marked `Secure`.
     pub secure_cookies: bool,
+    /// Whether `/dev/mailbox` shows sent e-mails.
+    pub dev_mailbox: bool,
 }
 
 impl FromRef<AppState> for Key {

@@ -2,5 +2,6 @@
 
 #![allow(clippy::unwrap_used, reason = "a test fails loudly on any unexpected error")]
 
+mod crash;
 mod shop;
 mod up;

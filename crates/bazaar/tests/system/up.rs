@@ -49,7 +49,7 @@ async fn the_shop_serves_recovers_from_a_crash_and_stops_cleanly() {
     .await;
 
     let children = shop.service_pids();
-    assert_eq!(children.len(), 5, "{children:?}");
+    assert_eq!(children.len(), 10, "{children:?}");
     let supervisor = shop.pid();
     assert!(shop.stop().await.success());
     for pid in children.into_iter().chain([supervisor]) {

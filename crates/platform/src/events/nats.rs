@@ -1,5 +1,5 @@
-//! The NATS JetStream transport: one stream per emitting service (`BAZAAR_<SERVICE>`, subjects
-//! `bazaar.<service>.>`), the event type as subject, `Nats-Msg-Id` = event id (the server drops
+//! The NATS JetStream transport: one stream per emitting service (`<NAMESPACE>_<SERVICE>`, subjects
+//! `<namespace>.<event type>`, e.g. `bazaar.bazaar.orders.v1.OrderConfirmed`), `Nats-Msg-Id` = event id (the server drops
 //! duplicates within two minutes), and per consuming service one durable pull consumer per event
 //! type with explicit acks. An event that keeps failing is parked after N deliveries.
 //!
@@ -29,6 +29,8 @@ use crate::shutdown::CancellationToken;
 #[derive(Debug, Clone)]
 pub struct NatsTransport {
     jetstream: jetstream::Context,
+    /// Prefix of every subject and stream name.
+    namespace: String,
     /// Streams known to exist, so publishing does not ask the server every time.
     streams: Arc<Mutex<HashSet<String>>>,
 }
@@ -39,21 +41,26 @@ impl NatsTransport {
     ///
     /// # Errors
     /// When the server cannot be reached at start (the message names the URL).
-    pub async fn connect(url: &str) -> anyhow::Result<Self> {
+    pub async fn connect(url: &str, namespace: &str) -> anyhow::Result<Self> {
         let client = async_nats::ConnectOptions::new()
             .connection_timeout(Duration::from_secs(3))
             .max_reconnects(None)
             .connect(url)
             .await
             .with_context(|| format!("cannot connect to NATS at {url}"))?;
-        Ok(Self { jetstream: jetstream::new(client), streams: Arc::default() })
+        Ok(Self {
+            jetstream: jetstream::new(client),
+            namespace: namespace.to_owned(),
+            streams: Arc::default(),
+        })
     }
 
     /// Returns the stream of an emitting service, creating it when missing.
     async fn stream(&self, source: &str) -> anyhow::Result<stream::Stream> {
+        let name = self.stream_name(source);
         let config = stream::Config {
-            name: stream_name(source),
-            subjects: vec![format!("bazaar.{source}.>")],
+            name: name.clone(),
+            subjects: vec![format!("{}.bazaar.{source}.>", self.namespace)],
             storage: stream::StorageType::File,
             duplicate_window: Duration::from_secs(120),
             max_age: Duration::from_secs(7 * 24 * 3600),
@@ -62,7 +69,7 @@ impl NatsTransport {
         self.jetstream
             .get_or_create_stream(config)
             .await
-            .with_context(|| format!("opening stream {}", stream_name(source)))
+            .with_context(|| format!("opening stream {name}"))
     }
 
     /// Publishes an envelope and waits for the server's acknowledgement.
@@ -90,7 +97,7 @@ impl NatsTransport {
             message = message.header("traceparent", envelope.traceparent.as_str());
         }
         let result = async {
-            self.jetstream.send_publish(envelope.r#type.clone(), message).await?.await?;
+            self.jetstream.send_publish(self.subject(&envelope.r#type), message).await?.await?;
             anyhow::Ok(())
         }
         .await;
@@ -153,7 +160,7 @@ impl NatsTransport {
                 &durable,
                 pull::Config {
                     durable_name: Some(durable.clone()),
-                    filter_subject: event_type.to_owned(),
+                    filter_subject: self.subject(event_type),
                     deliver_policy: DeliverPolicy::All,
                     ack_policy: AckPolicy::Explicit,
                     ack_wait: Duration::from_secs(30),
@@ -217,7 +224,14 @@ impl NatsTransport {
     }
 }
 
-/// Returns the stream of an emitting service, e.g. `BAZAAR_ORDERS`.
-fn stream_name(source: &str) -> String {
-    format!("BAZAAR_{}", source.to_ascii_uppercase())
+impl NatsTransport {
+    /// Returns the stream of an emitting service, e.g. `BAZAAR_ORDERS`.
+    fn stream_name(&self, source: &str) -> String {
+        format!("{}_{}", self.namespace, source).to_ascii_uppercase()
+    }
+
+    /// Returns the subject an event type is published on.
+    fn subject(&self, event_type: &str) -> String {
+        format!("{}.{event_type}", self.namespace)
+    }
 }

@@ -168,3 +168,65 @@ pub async fn set_stock(
     let page = form.page.as_deref().and_then(|page| page.parse::<u32>().ok()).unwrap_or(1);
     Ok(Redirect::to(&format!("/admin/stock?page={page}&notice=stock-saved")).into_response())
 }
+
+/// The admin orders page.
+#[derive(Debug, Template, WebTemplate)]
+#[template(path = "pages/admin_orders.html")]
+pub struct OrdersPage {
+    layout: Layout,
+    orders: Vec<crate::routes::orders::OrderView>,
+    status: String,
+    filters: [(&'static str, &'static str); 8],
+    pager: Pager,
+}
+
+const FILTERS: [(&str, &str); 8] = [
+    ("", "All"),
+    ("pending", "Processing"),
+    ("confirmed", "Confirmed"),
+    ("shipped", "Shipped"),
+    ("delivered", "Delivered"),
+    ("cancelled", "Cancelled"),
+    ("payment_failed", "Payment failed"),
+    ("rejected", "Out of stock"),
+];
+
+/// The filters of the admin orders page.
+#[derive(Debug, Deserialize)]
+pub struct OrdersQuery {
+    status: Option<String>,
+    page: Option<String>,
+}
+
+/// `GET /admin/orders?status=&page=`: every order, newest first.
+///
+/// # Errors
+/// 400 for an unknown status or bad page, 503 when orders is down.
+pub async fn orders(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    layout: Layout,
+    Query(query): Query<OrdersQuery>,
+) -> Result<Response, PageError> {
+    let admin = match require_admin(&visitor, "/admin/orders") {
+        Ok(admin) => admin,
+        Err(response) => return Ok(*response),
+    };
+    let status_text = query.status.unwrap_or_default();
+    let status = crate::api::orders::parse_status(&status_text)?;
+    let page = bazaar_types::Page::from_query(query.page.as_deref(), Some("25"))
+        .map_err(|error| AppError::invalid(error.field(), error.to_string()))?;
+    let response = state.clients.all_orders(&admin.token, page.into(), status).await?;
+    let info = response.page.unwrap_or_default();
+    let filter = status_text.clone();
+    Ok(OrdersPage {
+        layout,
+        orders: response.orders.iter().map(crate::routes::orders::OrderView::from).collect(),
+        status: status_text,
+        filters: FILTERS,
+        pager: Pager::new(info.page, info.total_pages, |number| {
+            format!("/admin/orders?status={filter}&page={number}")
+        }),
+    }
+    .into_response())
+}

@@ -70,6 +70,8 @@ pub struct CartPage {
     subtotal: String,
     item_count: i64,
     has_short_lines: bool,
+    recommended: Vec<crate::view::ProductCard>,
+    recommended_title: &'static str,
 }
 
 /// `GET /cart`.
@@ -87,7 +89,16 @@ pub async fn cart(
         cart_pb::Cart::default()
     };
     let lines: Vec<CartLineView> = cart.lines.iter().map(CartLineView::from).collect();
+    let recommended = state
+        .clients
+        .recommendations(cart.lines.iter().map(|line| line.product_id.clone()).collect(), 4)
+        .await
+        .iter()
+        .map(|(product, _)| crate::view::ProductCard::from(product))
+        .collect();
     Ok(CartPage {
+        recommended,
+        recommended_title: "You might also like",
         layout,
         has_short_lines: lines.iter().any(|line| line.short),
         lines,

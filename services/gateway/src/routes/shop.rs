@@ -235,6 +235,8 @@ pub struct ProductPage {
     layout: Layout,
     product: ProductDetail,
     related: Vec<ProductCard>,
+    recommended: Vec<ProductCard>,
+    recommended_title: &'static str,
 }
 
 /// `GET /products/{slug or id}`: the product, with related products of its category.
@@ -258,11 +260,18 @@ pub async fn product(
         page: Some(bazaar_contracts::common::PageRequest { page: 1, page_size: 5 }),
         ..Default::default()
     };
-    let (categories, related, stock) = tokio::join!(
+    let (categories, related, stock, recommended) = tokio::join!(
         state.clients.categories(),
         state.clients.list_products(related_request),
-        state.clients.stock(vec![product.id.clone()])
+        state.clients.stock(vec![product.id.clone()]),
+        state.clients.recommendations(vec![product.id.clone()], 4)
     );
+    // Only products bought together are shown here; the same category is "More from" below.
+    let recommended: Vec<ProductCard> = recommended
+        .iter()
+        .filter(|(_, reason)| reason == "bought_together")
+        .map(|(product, _)| ProductCard::from(product))
+        .collect();
     // Stock is shown when inventory answers; without it the product can still be added.
     let available =
         stock.ok().and_then(|levels| levels.get(&product.id).map(|level| level.available));
@@ -285,6 +294,7 @@ pub async fn product(
         })
         .unwrap_or_default();
     let related = with_stock(&state, related).await;
+    let recommended = with_stock(&state, recommended).await;
     let detail = ProductDetail {
         id: product.id.clone(),
         slug: product.slug.clone(),
@@ -307,5 +317,11 @@ pub async fn product(
             available.clamp(1, bazaar_types::Quantity::MAX)
         }),
     };
-    Ok(ProductPage { layout: layout.with_category(&product.category), product: detail, related })
+    Ok(ProductPage {
+        layout: layout.with_category(&product.category),
+        product: detail,
+        related,
+        recommended,
+        recommended_title: "Customers also bought",
+    })
 }

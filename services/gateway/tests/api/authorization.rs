@@ -105,9 +105,37 @@ async fn another_users_resources_are_not_found() {
         Some(json!({"product_id": kite, "quantity": 1})),
     )
     .await;
+    let (status, order) = shop
+        .place_order(
+            &alice,
+            "alice-1",
+            json!({
+                "address_id": address["id"],
+                "shipping_option": "standard",
+                "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2040, "cvc": "123"}
+            }),
+        )
+        .await;
+    assert_eq!(status, 201, "{order}");
+    // The order empties her cart (by an event); then she puts the kite back.
+    crate::helpers::eventually(10, "the cart to be emptied", || async {
+        let (_, cart) = shop.call(Method::GET, "/api/v1/cart", Some(&alice), None).await;
+        (cart["item_count"] == 0).then_some(())
+    })
+    .await;
+    shop.call(
+        Method::POST,
+        "/api/v1/cart/items",
+        Some(&alice),
+        Some(json!({"product_id": kite, "quantity": 1})),
+    )
+    .await;
+    let order_id = order["id"].as_str().unwrap().to_owned();
     let owned = [
         ("/api/v1/me/addresses/{id}", address["id"].as_str().unwrap().to_owned()),
         ("/api/v1/cart/items/{product_id}", kite),
+        ("/api/v1/orders/{id}", order_id.clone()),
+        ("/api/v1/orders/{id}/cancel", order_id),
     ];
 
     for operation in operations(&document) {
@@ -139,4 +167,13 @@ async fn another_users_resources_are_not_found() {
     // Alice still has her things.
     let (_, cart) = shop.call(Method::GET, "/api/v1/cart", Some(&alice), None).await;
     assert_eq!(cart["item_count"], 1);
+    let (_, order) = shop
+        .call(
+            Method::GET,
+            &format!("/api/v1/orders/{}", order["id"].as_str().unwrap()),
+            Some(&alice),
+            None,
+        )
+        .await;
+    assert_eq!(order["status"], "confirmed");
 }

@@ -60,12 +60,8 @@ async fn oversized_bodies_are_413() {
 async fn a_down_catalog_gives_a_quick_503_and_the_gateway_recovers() {
     let port = free_port();
     let nowhere = format!("http://127.0.0.1:{}", free_port());
-    let upstreams = Upstreams {
-        catalog: format!("http://127.0.0.1:{port}"),
-        identity: nowhere.clone(),
-        cart: nowhere.clone(),
-        inventory: nowhere,
-    };
+    let upstreams =
+        Upstreams { catalog: format!("http://127.0.0.1:{port}"), ..Upstreams::all_at(&nowhere) };
     let (url, _data, _gateway) = start_gateway(&upstreams).await;
     let client = http_client();
 

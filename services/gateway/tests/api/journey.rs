@@ -118,3 +118,74 @@ async fn pages_that_need_an_account_send_visitors_to_sign_in() {
     assert_eq!(response.status(), 400);
     assert!(response.text().await.unwrap().contains("must not be empty"));
 }
+
+/// Finds `name="idempotency_key" value="…"` in the checkout form.
+fn idempotency_key(page: &str) -> String {
+    let start = page.find("name=\"idempotency_key\" value=\"").unwrap() + 30;
+    page[start..].split('"').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_shopper_checks_out_sees_the_order_and_cancels_it_in_the_browser() {
+    let shop = spawn_shop().await;
+    let email = unique_email();
+    shop.post_form(
+        "/sign-up",
+        &[("name", "Grace Hopper"), ("email", &email), ("password", "correct horse battery")],
+    )
+    .await;
+    let response = shop
+        .post_form("/cart/items", &[("product_id", &product_id("kite")), ("quantity", "1")])
+        .await;
+    assert_eq!(response.status(), 303);
+    let (status, page) = shop.get_text("/checkout").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Standard") && page.contains("Express"), "shipping options with prices");
+    let key = idempotency_key(&page);
+    let mut form = vec![
+        ("idempotency_key", key.as_str()),
+        ("address_id", "new"),
+        ("name", "Grace Hopper"),
+        ("line1", "1 Navy Yard"),
+        ("city", "Arlington"),
+        ("postal_code", "22202"),
+        ("country", "US"),
+        ("shipping_option", "express"),
+        ("card_number", "4242 4242 4242 4241"),
+        ("exp_month", "12"),
+        ("exp_year", "2039"),
+        ("cvc", "123"),
+    ];
+
+    // A mistyped card number: the form again, with the message, the rest kept.
+    let response = shop.post_form("/checkout", &form).await;
+    assert_eq!(response.status(), 400);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("value=\"1 Navy Yard\""), "typed values are kept");
+    assert!(page.contains("aria-invalid=\"true\""));
+    assert!(!page.contains("4242 4242 4242 4241"), "the card number is never echoed");
+
+    form[8].1 = "4242 4242 4242 4242";
+    let response = shop.post_form("/checkout", &form).await;
+    assert_eq!(response.status(), 303);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with("/orders/"), "{location}");
+    let (status, page) = shop.get_text(&location).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Confirmed") && page.contains("Kite"), "the order page");
+    assert!(page.contains("1 Navy Yard") && page.contains("4242"));
+
+    // Submitting the same form again (a double click) shows the same order.
+    let again = shop.post_form("/checkout", &form).await;
+    assert_eq!(again.headers()["location"].to_str().unwrap(), location);
+    let (_, history) = shop.get_text("/orders").await;
+    assert_eq!(history.matches("href=\"/orders/").count(), 1, "one order in the history");
+
+    let order_path = location.split('?').next().unwrap();
+    let response = shop.post_form(&format!("{order_path}/cancel"), &[]).await;
+    assert_eq!(response.status(), 303);
+    let (_, page) = shop.get_text(order_path).await;
+    assert!(page.contains("Cancelled") && page.contains("refunded"));
+    let (_, mailbox) = shop.get_text("/dev/mailbox").await;
+    assert!(mailbox.contains("is confirmed") || mailbox.contains("Welcome"), "the dev mailbox");
+}

@@ -1,0 +1,44 @@
+//! Errors of the shipping service and their gRPC statuses.
+
+use bazaar_types::FieldErrors;
+use tonic::Status;
+
+/// Everything that can go wrong while serving a shipping call.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The input is invalid.
+    #[error("invalid input: {0}")]
+    Invalid(FieldErrors),
+    /// The order has no shipment.
+    #[error("shipment not found")]
+    NotFound,
+    /// The parcel has left the warehouse.
+    #[error("the shipment was already dispatched")]
+    AlreadyDispatched,
+    /// Anything unexpected.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(error: sqlx::Error) -> Self {
+        Self::Internal(error.into())
+    }
+}
+
+impl From<FieldErrors> for Error {
+    fn from(errors: FieldErrors) -> Self {
+        Self::Invalid(errors)
+    }
+}
+
+impl From<Error> for Status {
+    fn from(error: Error) -> Self {
+        match error {
+            Error::Invalid(errors) => bazaar_platform::grpc::invalid_argument(&errors),
+            Error::NotFound => Self::not_found(error.to_string()),
+            Error::AlreadyDispatched => Self::failed_precondition(error.to_string()),
+            Error::Internal(error) => bazaar_platform::grpc::internal(&error),
+        }
+    }
+}
