@@ -30,6 +30,8 @@ pub enum Command {
     /// Check the shop's invariants: no order left pending, none charged twice, every capture
     /// matched by a paid order, stock conserved. Exits 1 on any violation.
     Verify(Box<crate::verify::VerifyArgs>),
+    /// Play shoppers against a running shop and report throughput and latency per step.
+    Load(Box<crate::load::LoadArgs>),
 }
 
 /// Flags of `bazaar up`.
@@ -51,6 +53,10 @@ pub struct UpArgs {
     /// created if missing). Default: a SQLite file per service in the data directory.
     #[arg(long, env = "BAZAAR_DATABASE_URL", value_name = "URL", value_parser = parse_database_url)]
     pub database_url: Option<String>,
+
+    /// Prefix of the per-service PostgreSQL databases: `<prefix>_<service>`.
+    #[arg(long, env = "BAZAAR_DATABASE_PREFIX", default_value = "bazaar", value_name = "NAME", value_parser = parse_database_prefix)]
+    pub database_prefix: String,
 
     /// Event transport: `direct` (no broker) or `nats`.
     #[arg(long, env = "BAZAAR_EVENTS", default_value = "direct", value_name = "TRANSPORT")]
@@ -94,5 +100,17 @@ impl UpArgs {
             }
         }
         Ok(())
+    }
+}
+
+/// Parses a database name prefix: lowercase letters, digits and `_`, starting with a letter.
+fn parse_database_prefix(input: &str) -> Result<String, String> {
+    let valid = input.len() <= 40
+        && input.starts_with(|c: char| c.is_ascii_lowercase())
+        && input.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if valid {
+        Ok(input.to_owned())
+    } else {
+        Err("expected lowercase letters, digits and '_', starting with a letter".to_owned())
     }
 }

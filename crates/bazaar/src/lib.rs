@@ -4,6 +4,7 @@
 //!   addresses, waits until each is ready, prints the storefront URL, restarts a crashed service
 //!   with backoff, and stops everything on Ctrl-C or SIGTERM;
 //! - `bazaar verify` checks the running shop's invariants (money, orders, stock);
+//! - `bazaar load` plays shoppers against a running shop and reports throughput and latency;
 //! - `bazaar serve <service>` runs one service in this process (what a container runs).
 //!
 //! # Layout
@@ -12,9 +13,12 @@
 //!   service's configuration and event handlers;
 //! - [`up`]: the supervisor behind `bazaar up`;
 //! - [`serve`]: `bazaar serve <service>`;
-//! - [`verify`]: `bazaar verify`, the invariant checker.
+//! - [`verify`]: `bazaar verify`, the invariant checker;
+//! - [`load`]: `bazaar load`, the load generator, and [`lag`], event lag from the consumers' metrics.
 
 pub mod cli;
+pub mod lag;
+pub mod load;
 pub mod serve;
 pub mod topology;
 pub mod up;
@@ -29,5 +33,6 @@ pub fn main() -> ExitCode {
         cli::Command::Up(args) => up::main(*args),
         cli::Command::Serve(service) => serve::main(*service),
         cli::Command::Verify(args) => verify::main(&args),
+        cli::Command::Load(args) => load::main(&args),
     }
 }

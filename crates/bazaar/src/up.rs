@@ -229,7 +229,7 @@ fn plan(
     {
         let url = bazaar_platform::db::postgres_url_for_database(
             server,
-            &format!("bazaar_{}", service.name),
+            &format!("{}_{}", args.database_prefix, service.name),
         )?;
         flags.push(format!("--database-url={url}"));
     }

@@ -41,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .route("/cart/items/{product_id}", post(cart::update))
         .route("/cart/items/{product_id}/remove", post(cart::remove))
         .route("/checkout", get(checkout::form).post(checkout::submit))
+        .route("/checkout/delivery", get(checkout::delivery))
         .route("/orders", get(orders::history))
         .route("/orders/{id}", get(orders::detail))
         .route("/orders/{id}/cancel", post(orders::cancel))

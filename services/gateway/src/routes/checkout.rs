@@ -6,7 +6,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::{
     Form,
-    extract::State,
+    extract::{Query, State},
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
@@ -57,6 +57,8 @@ pub struct CheckoutPage {
     saved: Vec<AddressView>,
     address_id: String,
     address: AddressForm,
+    quoted_country: String,
+    quoted_country_name: &'static str,
     countries: Vec<(&'static str, &'static str)>,
     card_number: String,
     exp_month: String,
@@ -65,9 +67,27 @@ pub struct CheckoutPage {
     problem: Option<String>,
 }
 
+/// The delivery choices for one destination: what htmx swaps in when the country changes.
+#[derive(Debug, Template, WebTemplate)]
+#[template(path = "partials/delivery.html")]
+pub struct DeliveryPartial {
+    quotes: Vec<QuoteView>,
+    shipping_option: String,
+    quoted_country: String,
+    quoted_country_name: &'static str,
+}
+
+/// Returns a country's name for display.
+fn country_name(code: &str) -> &'static str {
+    countries().into_iter().find(|(c, _)| *c == code).map_or("your country", |(_, name)| name)
+}
+
 /// What the form sent.
 #[derive(Debug, Default, Deserialize)]
 pub struct CheckoutForm {
+    /// The country the shown shipping prices are for.
+    #[serde(default)]
+    quoted_country: String,
     #[serde(default)]
     idempotency_key: String,
     #[serde(default)]
@@ -113,21 +133,8 @@ async fn page(
     } else {
         form.address_id.clone()
     };
-    let country = saved
-        .iter()
-        .find(|address| address.id == address_id)
-        .and_then(|address| address.address.as_ref().map(|a| a.country.clone()))
-        .unwrap_or_else(|| {
-            if form.address.country.is_empty() {
-                "US".to_owned()
-            } else {
-                form.address.country.clone()
-            }
-        });
-    let subtotal = cart.subtotal.clone().unwrap_or_else(|| bazaar_contracts::common::Money {
-        amount_minor: 0,
-        currency: "USD".to_owned(),
-    });
+    let country = destination_country(&saved, &address_id, &form.address.country);
+    let subtotal = subtotal(cart);
     let quotes = state
         .clients
         .quotes(&country, cart.item_count.max(1), subtotal.clone())
@@ -159,6 +166,8 @@ async fn page(
         saved: saved.iter().map(AddressView::from).collect(),
         address_id,
         address,
+        quoted_country_name: country_name(&country),
+        quoted_country: country,
         countries: countries(),
         card_number: String::new(),
         exp_month: form.exp_month,
@@ -166,6 +175,62 @@ async fn page(
         errors,
         problem,
     })
+}
+
+/// The country an order goes to: the chosen saved address's, or the typed one (US by default).
+fn destination_country(
+    saved: &[bazaar_contracts::identity::StoredAddress],
+    address_id: &str,
+    typed: &str,
+) -> String {
+    saved
+        .iter()
+        .find(|address| address.id == address_id)
+        .and_then(|address| address.address.as_ref().map(|a| a.country.clone()))
+        .unwrap_or_else(|| if typed.is_empty() { "US".to_owned() } else { typed.to_owned() })
+}
+
+fn subtotal(cart: &cart_pb::Cart) -> bazaar_contracts::common::Money {
+    cart.subtotal.clone().unwrap_or_else(|| bazaar_contracts::common::Money {
+        amount_minor: 0,
+        currency: "USD".to_owned(),
+    })
+}
+
+/// What the delivery partial is asked for.
+#[derive(Debug, Deserialize)]
+pub struct DeliveryQuery {
+    #[serde(default)]
+    country: String,
+    #[serde(default)]
+    address_id: String,
+    #[serde(default)]
+    shipping_option: String,
+}
+
+/// `GET /checkout/delivery`: the delivery options and prices for the chosen address (htmx swaps
+/// it in when the country or the saved address changes).
+///
+/// # Errors
+/// 503 when the cart or shipping is down.
+pub async fn delivery(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Query(query): Query<DeliveryQuery>,
+) -> Result<Response, PageError> {
+    let Some(user) = &visitor.user else { return Ok(sign_in_redirect("/checkout")) };
+    let saved = state.clients.addresses(&user.token).await?;
+    let country = destination_country(&saved, &query.address_id, &query.country);
+    let cart = state.clients.cart(&visitor).await?;
+    let quotes = state.clients.quotes(&country, cart.item_count.max(1), subtotal(&cart)).await?;
+    Ok(DeliveryPartial {
+        quotes: quotes.iter().map(quote_view).collect(),
+        shipping_option: if query.shipping_option == "express" { "express" } else { "standard" }
+            .to_owned(),
+        quoted_country_name: country_name(&country),
+        quoted_country: country,
+    }
+    .into_response())
 }
 
 /// `GET /checkout`.
@@ -233,6 +298,28 @@ pub async fn submit(
     Form(form): Form<CheckoutForm>,
 ) -> Result<Response, PageError> {
     let Some(user) = &visitor.user else { return Ok(sign_in_redirect("/checkout")) };
+    // The prices on the page were for another country (the address changed without the page
+    // updating, e.g. without JavaScript): show the right ones before charging anything.
+    if !form.quoted_country.is_empty() {
+        let saved = state.clients.addresses(&user.token).await?;
+        let country = destination_country(&saved, &form.address_id, &form.address.country);
+        if country != form.quoted_country {
+            let cart = state.clients.cart(&visitor).await?;
+            let notice =
+                "Shipping prices changed with the address; check them and place the order again.";
+            let page = page(
+                &state,
+                layout,
+                &user.token,
+                &cart,
+                form,
+                FieldErrors::new(),
+                Some(notice.to_owned()),
+            )
+            .await?;
+            return Ok(page.into_response());
+        }
+    }
     let mut errors = FieldErrors::new();
     let exp_month = errors.check(
         "exp_month",

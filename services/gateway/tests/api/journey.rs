@@ -189,3 +189,47 @@ async fn a_shopper_checks_out_sees_the_order_and_cancels_it_in_the_browser() {
     let (_, mailbox) = shop.get_text("/dev/mailbox").await;
     assert!(mailbox.contains("is confirmed") || mailbox.contains("Welcome"), "the dev mailbox");
 }
+
+#[tokio::test]
+async fn shipping_prices_follow_the_address_before_anything_is_charged() {
+    let shop = spawn_shop().await;
+    shop.post_form(
+        "/sign-up",
+        &[("name", "Ada"), ("email", &unique_email()), ("password", "correct horse battery")],
+    )
+    .await;
+    shop.post_form("/cart/items", &[("product_id", &product_id("kite")), ("quantity", "1")]).await;
+    let (_, page) = shop.get_text("/checkout").await;
+    assert!(page.contains("name=\"quoted_country\" value=\"US\""));
+    // What htmx swaps in when the country changes.
+    let (status, delivery) = shop.get_text("/checkout/delivery?country=JP").await;
+    assert_eq!(status, 200);
+    assert!(delivery.contains("delivery to Japan") && delivery.contains("value=\"JP\""));
+    // Without JavaScript the page still showed US prices: nothing is charged, the page updates.
+    let key = idempotency_key(&page);
+    let form = [
+        ("idempotency_key", key.as_str()),
+        ("quoted_country", "US"),
+        ("address_id", "new"),
+        ("name", "Ada"),
+        ("line1", "1 Chome"),
+        ("city", "Tokyo"),
+        ("postal_code", "100-0001"),
+        ("country", "JP"),
+        ("shipping_option", "standard"),
+        ("card_number", "4242 4242 4242 4242"),
+        ("exp_month", "12"),
+        ("exp_year", "2039"),
+        ("cvc", "123"),
+    ];
+    let response = shop.post_form("/checkout", &form).await;
+    assert_eq!(response.status(), 200);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("Shipping prices changed") && page.contains("delivery to Japan"));
+    let (_, history) = shop.get_text("/orders").await;
+    assert!(!history.contains("href=\"/orders/"), "no order was placed");
+    let mut form = form;
+    form[1].1 = "JP";
+    let response = shop.post_form("/checkout", &form).await;
+    assert_eq!(response.status(), 303);
+}
