@@ -44,6 +44,11 @@ pub struct CommonArgs {
     /// Stop when standard input closes (set by `bazaar up`, so no child outlives its parent).
     #[arg(long, env = "BAZAAR_EXIT_WITH_PARENT", hide = true)]
     pub exit_with_parent: bool,
+
+    /// Do not serve: ask the instance listening on `--listen` whether it is ready (`/readyz`) and
+    /// exit 0 if it is, 1 if not. For container health checks.
+    #[arg(long)]
+    pub probe: bool,
 }
 
 /// Flags of services that own a database.
@@ -177,6 +182,19 @@ pub fn parse_http_url(input: &str) -> Result<String, String> {
     }
 }
 
+/// Parses the address of a called service: one `http://host:port` URL, or a comma-separated list
+/// of them (replicas to balance over). A host name is resolved to every address it has.
+///
+/// # Errors
+/// A message saying which URL is malformed.
+pub fn parse_upstream(input: &str) -> Result<String, String> {
+    input
+        .split(',')
+        .map(|url| parse_http_url(url.trim()).map_err(|error| format!("'{}': {error}", url.trim())))
+        .collect::<Result<Vec<_>, _>>()
+        .map(|urls| urls.join(","))
+}
+
 /// Parses a `nats://host:port` URL.
 ///
 /// # Errors
@@ -304,6 +322,11 @@ mod tests {
         assert!(parse_http_url("127.0.0.1:5000").is_err());
         assert!(parse_http_url("ftp://x").is_err());
         assert!(parse_nats_url("nats://127.0.0.1:4222").is_ok());
+        assert_eq!(
+            parse_upstream("http://10.0.0.1:50051, http://10.0.0.2:50051/").as_deref(),
+            Ok("http://10.0.0.1:50051,http://10.0.0.2:50051")
+        );
+        assert!(parse_upstream("http://10.0.0.1:50051,nope").unwrap_err().contains("'nope'"));
         assert!(parse_nats_url("http://127.0.0.1:4222").is_err());
         assert!(parse_namespace("test-1_a").is_ok());
         assert!(parse_namespace("a.b").is_err());

@@ -93,3 +93,33 @@ impl Health {
             .route("/metrics", get(|| async { crate::metrics::render() }))
     }
 }
+
+/// Asks the instance listening on `listen` whether it is ready: `GET /readyz` over plain HTTP with
+/// a two-second budget. Returns success only for a 200. Used by `--probe` (container health checks,
+/// where there is no shell or `curl`).
+pub fn probe(listen: std::net::SocketAddr) -> std::process::ExitCode {
+    use std::io::{Read as _, Write as _};
+    let mut address = listen;
+    if address.ip().is_unspecified() {
+        address.set_ip(if address.is_ipv4() {
+            std::net::Ipv4Addr::LOCALHOST.into()
+        } else {
+            std::net::Ipv6Addr::LOCALHOST.into()
+        });
+    }
+    let timeout = std::time::Duration::from_secs(2);
+    let ready = (|| -> std::io::Result<bool> {
+        let mut stream = std::net::TcpStream::connect_timeout(&address, timeout)?;
+        stream.set_read_timeout(Some(timeout))?;
+        stream.set_write_timeout(Some(timeout))?;
+        stream.write_all(b"GET /readyz HTTP/1.0\r\nHost: localhost\r\n\r\n")?;
+        let mut head = [0_u8; 12];
+        stream.read_exact(&mut head)?;
+        Ok(head.starts_with(b"HTTP/1.") && &head[8..12] == b" 200")
+    })();
+    if matches!(ready, Ok(true)) {
+        std::process::ExitCode::SUCCESS
+    } else {
+        std::process::ExitCode::FAILURE
+    }
+}

@@ -46,6 +46,9 @@ where
     if let Err(message) = config.validate() {
         config::exit_bad_config(&program, &message);
     }
+    if config.common().probe {
+        return crate::health::probe(config.common().listen);
+    }
     // One process-wide TLS provider (aws-lc-rs); a second one compiled in would panic at first use.
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {

@@ -5,6 +5,8 @@
 //! - [`backend_tests!`]: runs each listed `async fn(TestDb)` once per backend;
 //! - [`init_logging`]: shows service logs in test output when `TEST_LOG` is set;
 //! - [`nats_url`]: the NATS server for transport tests, from `BAZAAR_TEST_NATS_URL`;
+//! - [`postgres_url`] and [`ServerDatabases`]: a PostgreSQL server for whole-shop tests, and the
+//!   clean-up of the databases a shop created on it;
 //! - [`FakeIdentity`]: an identity server that only publishes signing keys and session state, and
 //!   signs tokens for any user a test makes up.
 
@@ -113,6 +115,64 @@ impl Drop for TestDb {
             })
             .join();
         }
+    }
+}
+
+/// Returns the PostgreSQL server URL for whole-shop tests, or prints that the test is skipped.
+pub fn postgres_url(test: &str) -> Option<String> {
+    let url = std::env::var(DATABASE_URL_VAR).ok().filter(|url| !url.is_empty());
+    if url.is_none() {
+        eprintln!("skipped {test} on PostgreSQL: {DATABASE_URL_VAR} is not set");
+    }
+    url
+}
+
+/// A unique, valid database name prefix (and NATS namespace) for one test, e.g. `t0123abcd`.
+pub fn unique_prefix() -> String {
+    format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..12])
+}
+
+/// Drops every database named `<prefix>_*` on a PostgreSQL server when dropped: what a whole shop
+/// started with `--database-prefix <prefix>` created.
+#[derive(Debug)]
+pub struct ServerDatabases {
+    admin_url: String,
+    prefix: String,
+}
+
+impl ServerDatabases {
+    /// Watches the databases `<prefix>_*` on the server of `admin_url`.
+    pub fn new(admin_url: &str, prefix: &str) -> Self {
+        Self { admin_url: admin_url.to_owned(), prefix: prefix.to_owned() }
+    }
+}
+
+impl Drop for ServerDatabases {
+    fn drop(&mut self) {
+        let admin_url = self.admin_url.clone();
+        let pattern = format!("{}\\_%", self.prefix);
+        let _ = std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build()
+            else {
+                return;
+            };
+            runtime.block_on(async move {
+                sqlx::any::install_default_drivers();
+                let Ok(admin) = sqlx::AnyPool::connect(&admin_url).await else { return };
+                let names: Vec<String> =
+                    sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE $1")
+                        .bind(&pattern)
+                        .fetch_all(&admin)
+                        .await
+                        .unwrap_or_default();
+                for name in names {
+                    let statement = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(statement)).execute(&admin).await;
+                }
+                admin.close().await;
+            });
+        })
+        .join();
     }
 }
 

@@ -1,6 +1,6 @@
 //! Cart configuration.
 
-use bazaar_platform::config::{CommonArgs, DatabaseArgs, EventArgs, parse_http_url};
+use bazaar_platform::config::{CommonArgs, DatabaseArgs, EventArgs, parse_upstream};
 use clap::Parser;
 
 /// Flags of the cart service; each has a `BAZAAR_*` environment twin.
@@ -20,15 +20,15 @@ pub struct Config {
     pub events: EventArgs,
 
     /// URL of the identity service, whose keys verify tokens.
-    #[arg(long, env = "BAZAAR_IDENTITY_URL", value_name = "URL", value_parser = parse_http_url)]
+    #[arg(long, env = "BAZAAR_IDENTITY_URL", value_name = "URL", value_parser = parse_upstream)]
     pub identity_url: String,
 
     /// URL of the catalog service, which prices carts.
-    #[arg(long, env = "BAZAAR_CATALOG_URL", value_name = "URL", value_parser = parse_http_url)]
+    #[arg(long, env = "BAZAAR_CATALOG_URL", value_name = "URL", value_parser = parse_upstream)]
     pub catalog_url: String,
 
     /// URL of the inventory service, which tells what is in stock.
-    #[arg(long, env = "BAZAAR_INVENTORY_URL", value_name = "URL", value_parser = parse_http_url)]
+    #[arg(long, env = "BAZAAR_INVENTORY_URL", value_name = "URL", value_parser = parse_upstream)]
     pub inventory_url: String,
 }
 

@@ -44,6 +44,50 @@ pub struct Clients {
     /// Notification.
     pub notification: NotificationServiceClient<Channel>,
     categories: Arc<Cached<Vec<catalog_pb::Category>>>,
+    cache: ReadCache,
+}
+
+/// Short-lived copies of what every page reads, so a popular page costs no upstream call at all:
+/// the catalogue for two seconds, shoppers' stock badges for one, recommendations for ten.
+/// Concurrent misses for one key make one call. Errors are never cached. What must be exact
+/// (checkout, carts, admin figures) never reads from here.
+#[derive(Debug, Clone)]
+struct ReadCache {
+    products: moka::future::Cache<String, catalog_pb::Product>,
+    lists: moka::future::Cache<Vec<u8>, catalog_pb::ListProductsResponse>,
+    by_ids: moka::future::Cache<Vec<String>, Vec<catalog_pb::Product>>,
+    stock: moka::future::Cache<Vec<String>, HashMap<String, inventory_pb::StockLevel>>,
+    recommendations: moka::future::Cache<(Vec<String>, u32), Recommended>,
+}
+
+/// Recommended products with the reason for each.
+type Recommended = Vec<(catalog_pb::Product, String)>;
+
+impl ReadCache {
+    fn new() -> Self {
+        fn cache<K, V>(seconds: u64) -> moka::future::Cache<K, V>
+        where
+            K: std::hash::Hash + Eq + Send + Sync + 'static,
+            V: Clone + Send + Sync + 'static,
+        {
+            moka::future::Cache::builder()
+                .max_capacity(10_000)
+                .time_to_live(std::time::Duration::from_secs(seconds))
+                .build()
+        }
+        Self {
+            products: cache(2),
+            lists: cache(2),
+            by_ids: cache(2),
+            stock: cache(1),
+            recommendations: cache(10),
+        }
+    }
+}
+
+/// Unwraps the error of a coalesced load.
+fn shared(status: Arc<Status>) -> Status {
+    Arc::unwrap_or_clone(status)
 }
 
 impl Clients {
@@ -70,6 +114,7 @@ impl Clients {
                 timeout,
             )?),
             categories: Arc::new(Cached::new(Duration::from_secs(30))),
+            cache: ReadCache::new(),
         })
     }
 }
@@ -116,11 +161,12 @@ impl Clients {
         &self,
         request: catalog_pb::ListProductsRequest,
     ) -> Result<catalog_pb::ListProductsResponse, Status> {
-        read(&self.catalog, |mut c| {
+        let key = prost::Message::encode_to_vec(&request);
+        let fetch = read(&self.catalog, move |mut c| {
             let request = request.clone();
             async move { c.list_products(request).await }
-        })
-        .await
+        });
+        Box::pin(self.cache.lists.try_get_with(key, fetch)).await.map_err(shared)
     }
 
     /// Searches products.
@@ -143,6 +189,12 @@ impl Clients {
     /// # Errors
     /// `NOT_FOUND` when there is none; the catalog's status otherwise.
     pub async fn product(&self, key: &str) -> Result<catalog_pb::Product, Status> {
+        Box::pin(self.cache.products.try_get_with(key.to_owned(), self.fetch_product(key)))
+            .await
+            .map_err(shared)
+    }
+
+    async fn fetch_product(&self, key: &str) -> Result<catalog_pb::Product, Status> {
         let key = if uuid::Uuid::try_parse(key).is_ok() {
             catalog_pb::get_product_request::Key::Id(key.to_owned())
         } else {
@@ -167,12 +219,15 @@ impl Clients {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let response = read(&self.catalog, |mut c| {
+        let fetch = read(&self.catalog, {
             let ids = ids.clone();
-            async move { c.batch_get_products(catalog_pb::BatchGetProductsRequest { ids }).await }
-        })
-        .await?;
-        Ok(response.products)
+            move |mut c| {
+                let ids = ids.clone();
+                async move { c.batch_get_products(catalog_pb::BatchGetProductsRequest { ids }).await }
+            }
+        });
+        let fetch = async move { fetch.await.map(|response| response.products) };
+        Box::pin(self.cache.by_ids.try_get_with(ids, fetch)).await.map_err(shared)
     }
 
     /// Returns a product's image.
@@ -190,7 +245,22 @@ impl Clients {
         .await
     }
 
-    /// Returns the stock of these products, by product id.
+    /// Returns the stock of these products as shoppers see it on pages: at most a second old.
+    ///
+    /// # Errors
+    /// Inventory's status.
+    pub async fn stock_for_display(
+        &self,
+        mut product_ids: Vec<String>,
+    ) -> Result<HashMap<String, inventory_pb::StockLevel>, Status> {
+        product_ids.sort_unstable();
+        product_ids.dedup();
+        Box::pin(self.cache.stock.try_get_with(product_ids.clone(), self.stock(product_ids)))
+            .await
+            .map_err(shared)
+    }
+
+    /// Returns the stock of these products, by product id, as it is now.
     ///
     /// # Errors
     /// Inventory's status.
@@ -222,6 +292,8 @@ impl Clients {
         let request = inventory_pb::SetStockRequest { product_id: product_id.to_owned(), on_hand };
         let response =
             self.inventory.clone().set_stock(with_bearer(request, Some(token))).await?.into_inner();
+        // Shoppers see the new figure at once, from this gateway at least.
+        self.cache.stock.invalidate_all();
         response.level.ok_or_else(|| Status::internal("inventory returned no level"))
     }
 
@@ -582,6 +654,20 @@ impl Clients {
         if product_ids.is_empty() {
             return Vec::new();
         }
+        let key = (product_ids.clone(), limit);
+        let fetch = async {
+            let recommended = self.fetch_recommendations(product_ids, limit).await;
+            // An empty answer may mean the service is down: do not keep it.
+            if recommended.is_empty() { Err(()) } else { Ok(recommended) }
+        };
+        Box::pin(self.cache.recommendations.try_get_with(key, fetch)).await.unwrap_or_default()
+    }
+
+    async fn fetch_recommendations(
+        &self,
+        product_ids: Vec<String>,
+        limit: u32,
+    ) -> Vec<(catalog_pb::Product, String)> {
         let request = recommendation_pb::RecommendForRequest { product_ids, limit };
         let recommended = match self.recommendation.clone().recommend_for(request).await {
             Ok(response) => response.into_inner().recommendations,

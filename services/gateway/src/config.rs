@@ -1,6 +1,6 @@
 //! Gateway configuration.
 
-use bazaar_platform::config::{CommonArgs, parse_http_url};
+use bazaar_platform::config::{CommonArgs, parse_upstream};
 use clap::{ArgAction, Parser};
 
 /// Flags of the gateway; each has a `BAZAAR_*` environment twin. `--listen` is the HTTP address.
@@ -16,35 +16,35 @@ pub struct Config {
     pub common: CommonArgs,
 
     /// URL of the catalog service.
-    #[arg(long, env = "BAZAAR_CATALOG_URL", value_name = "URL", value_parser = parse_http_url)]
+    #[arg(long, env = "BAZAAR_CATALOG_URL", value_name = "URL", value_parser = parse_upstream)]
     pub catalog_url: String,
 
     /// URL of the identity service.
-    #[arg(long, env = "BAZAAR_IDENTITY_URL", value_name = "URL", value_parser = parse_http_url)]
+    #[arg(long, env = "BAZAAR_IDENTITY_URL", value_name = "URL", value_parser = parse_upstream)]
     pub identity_url: String,
 
     /// URL of the cart service.
-    #[arg(long, env = "BAZAAR_CART_URL", value_name = "URL", value_parser = parse_http_url)]
+    #[arg(long, env = "BAZAAR_CART_URL", value_name = "URL", value_parser = parse_upstream)]
     pub cart_url: String,
 
     /// URL of the inventory service.
-    #[arg(long, env = "BAZAAR_INVENTORY_URL", value_name = "URL", value_parser = parse_http_url)]
+    #[arg(long, env = "BAZAAR_INVENTORY_URL", value_name = "URL", value_parser = parse_upstream)]
     pub inventory_url: String,
 
     /// URL of the orders service.
-    #[arg(long, env = "BAZAAR_ORDERS_URL", value_name = "URL", value_parser = parse_http_url)]
+    #[arg(long, env = "BAZAAR_ORDERS_URL", value_name = "URL", value_parser = parse_upstream)]
     pub orders_url: String,
 
     /// URL of the shipping service (quotes).
-    #[arg(long, env = "BAZAAR_SHIPPING_URL", value_name = "URL", value_parser = parse_http_url)]
+    #[arg(long, env = "BAZAAR_SHIPPING_URL", value_name = "URL", value_parser = parse_upstream)]
     pub shipping_url: String,
 
     /// URL of the recommendation service (optional parts of pages).
-    #[arg(long, env = "BAZAAR_RECOMMENDATION_URL", value_name = "URL", value_parser = parse_http_url)]
+    #[arg(long, env = "BAZAAR_RECOMMENDATION_URL", value_name = "URL", value_parser = parse_upstream)]
     pub recommendation_url: String,
 
     /// URL of the notification service (the dev mailbox).
-    #[arg(long, env = "BAZAAR_NOTIFICATION_URL", value_name = "URL", value_parser = parse_http_url)]
+    #[arg(long, env = "BAZAAR_NOTIFICATION_URL", value_name = "URL", value_parser = parse_upstream)]
     pub notification_url: String,
 
     /// Show every e-mail the shop sent at `/dev/mailbox`. For development only: turn it off in production.

@@ -1,6 +1,6 @@
 //! Inventory configuration.
 
-use bazaar_platform::config::{CommonArgs, DatabaseArgs, EventArgs, parse_http_url};
+use bazaar_platform::config::{CommonArgs, DatabaseArgs, EventArgs, parse_upstream};
 use clap::{ArgAction, Parser};
 
 /// Flags of the inventory service; each has a `BAZAAR_*` environment twin.
@@ -24,7 +24,7 @@ pub struct Config {
     pub events: EventArgs,
 
     /// URL of the identity service, whose keys verify admin tokens.
-    #[arg(long, env = "BAZAAR_IDENTITY_URL", value_name = "URL", value_parser = parse_http_url)]
+    #[arg(long, env = "BAZAAR_IDENTITY_URL", value_name = "URL", value_parser = parse_upstream)]
     pub identity_url: String,
 
     /// Give every demo product its initial stock in an empty database.

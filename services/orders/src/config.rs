@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use bazaar_platform::config::{
-    CommonArgs, DatabaseArgs, EventArgs, parse_duration, parse_http_url,
+    CommonArgs, DatabaseArgs, EventArgs, parse_duration, parse_upstream,
 };
 use clap::Parser;
 
@@ -28,27 +28,27 @@ pub struct Config {
     pub events: EventArgs,
 
     /// URL of the identity service (token keys, saved addresses).
-    #[arg(long, env = "BAZAAR_IDENTITY_URL", value_name = "URL", value_parser = parse_http_url)]
+    #[arg(long, env = "BAZAAR_IDENTITY_URL", value_name = "URL", value_parser = parse_upstream)]
     pub identity_url: String,
 
     /// URL of the cart service.
-    #[arg(long, env = "BAZAAR_CART_URL", value_name = "URL", value_parser = parse_http_url)]
+    #[arg(long, env = "BAZAAR_CART_URL", value_name = "URL", value_parser = parse_upstream)]
     pub cart_url: String,
 
     /// URL of the catalog service.
-    #[arg(long, env = "BAZAAR_CATALOG_URL", value_name = "URL", value_parser = parse_http_url)]
+    #[arg(long, env = "BAZAAR_CATALOG_URL", value_name = "URL", value_parser = parse_upstream)]
     pub catalog_url: String,
 
     /// URL of the inventory service.
-    #[arg(long, env = "BAZAAR_INVENTORY_URL", value_name = "URL", value_parser = parse_http_url)]
+    #[arg(long, env = "BAZAAR_INVENTORY_URL", value_name = "URL", value_parser = parse_upstream)]
     pub inventory_url: String,
 
     /// URL of the payment service.
-    #[arg(long, env = "BAZAAR_PAYMENT_URL", value_name = "URL", value_parser = parse_http_url)]
+    #[arg(long, env = "BAZAAR_PAYMENT_URL", value_name = "URL", value_parser = parse_upstream)]
     pub payment_url: String,
 
     /// URL of the shipping service.
-    #[arg(long, env = "BAZAAR_SHIPPING_URL", value_name = "URL", value_parser = parse_http_url)]
+    #[arg(long, env = "BAZAAR_SHIPPING_URL", value_name = "URL", value_parser = parse_upstream)]
     pub shipping_url: String,
 
     /// Longest an order may stay pending; past it, the saga compensates and ends it.

@@ -1,6 +1,6 @@
 //! Payment configuration.
 
-use bazaar_platform::config::{CommonArgs, DatabaseArgs, EventArgs, parse_http_url};
+use bazaar_platform::config::{CommonArgs, DatabaseArgs, EventArgs, parse_upstream};
 use clap::Parser;
 
 /// Flags of the payment service; each has a `BAZAAR_*` environment twin.
@@ -24,7 +24,7 @@ pub struct Config {
     pub events: EventArgs,
 
     /// URL of the identity service, whose keys verify admin tokens (for listing payments).
-    #[arg(long, env = "BAZAAR_IDENTITY_URL", value_name = "URL", value_parser = parse_http_url)]
+    #[arg(long, env = "BAZAAR_IDENTITY_URL", value_name = "URL", value_parser = parse_upstream)]
     pub identity_url: String,
 }
 

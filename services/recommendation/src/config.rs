@@ -1,6 +1,6 @@
 //! Recommendation configuration.
 
-use bazaar_platform::config::{CommonArgs, DatabaseArgs, EventArgs, parse_http_url};
+use bazaar_platform::config::{CommonArgs, DatabaseArgs, EventArgs, parse_upstream};
 use clap::Parser;
 
 /// Flags of the recommendation service; each has a `BAZAAR_*` environment twin.
@@ -24,7 +24,7 @@ pub struct Config {
     pub events: EventArgs,
 
     /// URL of the catalog service, for same-category fallbacks.
-    #[arg(long, env = "BAZAAR_CATALOG_URL", value_name = "URL", value_parser = parse_http_url)]
+    #[arg(long, env = "BAZAAR_CATALOG_URL", value_name = "URL", value_parser = parse_upstream)]
     pub catalog_url: String,
 }
 

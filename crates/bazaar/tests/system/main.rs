@@ -3,5 +3,8 @@
 #![allow(clippy::unwrap_used, reason = "a test fails loudly on any unexpected error")]
 
 mod crash;
+mod outage;
+mod production;
+mod replicas;
 mod shop;
 mod up;

@@ -18,7 +18,8 @@ use crate::{
 /// Adds stock badges to product cards. Stock is a nicety on listings: without inventory the
 /// cards show without badges.
 async fn with_stock(state: &AppState, mut cards: Vec<ProductCard>) -> Vec<ProductCard> {
-    match state.clients.stock(cards.iter().map(|card| card.id.clone()).collect()).await {
+    match state.clients.stock_for_display(cards.iter().map(|card| card.id.clone()).collect()).await
+    {
         Ok(levels) => {
             for card in &mut cards {
                 card.stock =
@@ -263,7 +264,7 @@ pub async fn product(
     let (categories, related, stock, recommended) = tokio::join!(
         state.clients.categories(),
         state.clients.list_products(related_request),
-        state.clients.stock(vec![product.id.clone()]),
+        state.clients.stock_for_display(vec![product.id.clone()]),
         state.clients.recommendations(vec![product.id.clone()], 4)
     );
     // Only products bought together are shown here; the same category is "More from" below.
