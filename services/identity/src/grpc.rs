@@ -191,7 +191,11 @@ impl IdentityService for IdentityGrpc {
             Some((user, hash)) => (Some(user), Some(hash)),
             None => (None, None),
         };
-        let verified = self.hasher.verify(&request.password, hash).await;
+        let verified = self
+            .hasher
+            .verify(&request.password, hash)
+            .await
+            .map_err(|error| Status::unavailable(format!("{error:#}; try again shortly")))?;
         let Some(user) = user.filter(|_| verified) else {
             if email.is_some() {
                 store::record_failure(&self.db, ThrottleKind::Account, &account_key, now)
