@@ -102,7 +102,7 @@ impl Application {
             config.common.request_timeout,
         )?;
         let state = AppState {
-            clients: Clients::connect(&config)?,
+            clients: std::sync::Arc::new(Clients::connect(&config)?),
             verifier,
             sessions: std::sync::Arc::default(),
             cookie_key,

@@ -14,8 +14,9 @@ use crate::{clients::Clients, session::Sessions};
 /// Shared, cheaply cloned state.
 #[derive(Debug, Clone)]
 pub struct AppState {
-    /// gRPC clients of every service.
-    pub clients: Clients,
+    /// gRPC clients of every service and their read cache (shared: cloning the state per extractor
+    /// must not clone every client and cache).
+    pub clients: Arc<Clients>,
     /// Verifies access tokens with identity's public keys.
     pub verifier: TokenVerifier,
     /// Sessions recently confirmed live.
