@@ -89,6 +89,12 @@ struct ServiceState {
 
 type SharedState = Arc<Mutex<State>>;
 
+/// glibc allocator setting for every service: blocks of 4 MiB and more (in practice identity's
+/// 19 MiB argon2 working areas) are always mapped on their own and given back to the system when
+/// freed. Without it glibc raises that threshold after the first such block and keeps every later
+/// one in a per-thread arena for good. Containers set the same in `deploy/Dockerfile`.
+const MALLOC_TUNABLES: &str = "glibc.malloc.mmap_threshold=4194304";
+
 async fn run(args: UpArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     std::fs::create_dir_all(&args.data_dir)
@@ -353,6 +359,7 @@ impl Supervisor {
             .arg(self.plan.name)
             .args(&self.plan.args)
             .env("BAZAAR_EXIT_WITH_PARENT", "true")
+            .env("GLIBC_TUNABLES", MALLOC_TUNABLES)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

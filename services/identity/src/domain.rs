@@ -6,5 +6,7 @@ mod password;
 mod throttle;
 
 pub use account::{NewAccount, User, parse_name};
-pub use password::{hash_password, verify_against_nothing, verify_password};
+pub use password::{
+    hash_password, release_hashing_memory, verify_against_nothing, verify_password,
+};
 pub use throttle::{Throttle, ThrottleKind};

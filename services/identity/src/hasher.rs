@@ -1,17 +1,14 @@
 //! Runs password hashing off the async worker threads, on a fixed set of dedicated threads, so a
 //! burst of sign-ins queues instead of starving every other request or exhausting memory.
 //!
-//! Each argon2id hash takes 19 MiB. Dedicated threads (rather than the blocking pool, which grows
-//! to hundreds of threads) keep that memory bounded: the allocator reuses each thread's block, so
-//! the service holds about `threads × 19 MiB` at its busiest instead of one block per thread the
-//! blocking pool ever started.
+//! Each argon2id hash works in 19 MiB. Each dedicated thread keeps its working memory while busy
+//! and gives it back after a few idle seconds, so the service holds at most `threads × 19 MiB` at
+//! its busiest, and nothing extra when idle.
 
-use std::sync::{
-    Arc, Mutex,
-    mpsc::{Receiver, SyncSender, TrySendError, sync_channel},
-};
+use std::time::Duration;
 
 use anyhow::Context as _;
+use flume::{Receiver, RecvTimeoutError, Sender, TrySendError};
 
 use crate::domain;
 
@@ -23,16 +20,15 @@ const QUEUE: usize = 1024;
 /// The bounded pool of hashing work.
 #[derive(Debug, Clone)]
 pub struct Hasher {
-    jobs: SyncSender<Job>,
+    jobs: Sender<Job>,
 }
 
 impl Hasher {
     /// Starts `threads` hashing threads (at least one). They stop when the last handle is dropped.
     pub fn new(threads: usize) -> Self {
-        let (jobs, queue) = sync_channel::<Job>(QUEUE);
-        let queue = Arc::new(Mutex::new(queue));
+        let (jobs, queue) = flume::bounded::<Job>(QUEUE);
         for index in 0..threads.max(1) {
-            let queue = Arc::clone(&queue);
+            let queue = queue.clone();
             let started = std::thread::Builder::new()
                 .name(format!("argon2-{index}"))
                 .spawn(move || work(&queue));
@@ -83,16 +79,17 @@ impl Hasher {
     }
 }
 
-/// A hashing thread: takes jobs until every handle is gone.
-fn work(queue: &Mutex<Receiver<Job>>) {
+/// How long a hashing thread keeps its working memory after its last hash.
+const KEEP_MEMORY: Duration = Duration::from_secs(5);
+
+/// A hashing thread: takes jobs until every handle is gone, and gives its working memory back
+/// after a few idle seconds.
+fn work(queue: &Receiver<Job>) {
     loop {
-        let job = match queue.lock() {
-            Ok(queue) => queue.recv(),
-            Err(_) => return,
-        };
-        match job {
+        match queue.recv_timeout(KEEP_MEMORY) {
             Ok(job) => job(),
-            Err(_) => return,
+            Err(RecvTimeoutError::Timeout) => domain::release_hashing_memory(),
+            Err(RecvTimeoutError::Disconnected) => return,
         }
     }
 }

@@ -1,9 +1,9 @@
 //! Password hashing with argon2id at OWASP's minimum cost (19 MiB, 2 passes, 1 lane), stored as
 //! standard PHC strings (`$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>`).
 //!
-//! The 19 MiB each computation works in is allocated once per thread and reused: allocating it
-//! afresh for every hash left freed blocks in the allocator's per-thread arenas, and a busy identity
-//! service grew by hundreds of MiB.
+//! The 19 MiB each computation works in is allocated once per thread and reused while the thread
+//! keeps hashing (see [`release_hashing_memory`]): allocating it afresh for every hash left freed
+//! blocks in the allocator's per-thread arenas, and a busy identity service grew by hundreds of MiB.
 
 use std::{cell::RefCell, sync::LazyLock};
 
@@ -20,6 +20,15 @@ fn params() -> Params {
 thread_local! {
     /// This thread's argon2 working memory, grown to the largest cost seen.
     static MEMORY: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Gives this thread's working memory back (a thread that stopped hashing for a while).
+pub fn release_hashing_memory() {
+    MEMORY.with(|memory| {
+        if let Ok(mut memory) = memory.try_borrow_mut() {
+            *memory = Vec::new();
+        }
+    });
 }
 
 /// Computes the raw hash of `password` with `salt` into `out`, in this thread's working memory.
