@@ -89,6 +89,9 @@ impl Db {
                 .max_connections(max)
                 .min_connections(1)
                 .acquire_timeout(Duration::from_secs(10))
+                // A connection to a local file cannot go stale; pinging it before every use would
+                // cost a round trip to its worker thread per query.
+                .test_before_acquire(false)
                 .after_connect(|connection, _| {
                     Box::pin(async move {
                         // WAL lets readers run beside the writer; FULL makes every commit durable
