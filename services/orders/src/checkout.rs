@@ -50,7 +50,7 @@ impl Checkout {
     }
 
     /// Stores a pending order for the caller, or finds the one their idempotency key already
-    /// placed. Returns the order's id and whether it is new.
+    /// placed. Returns the order and whether it is new.
     ///
     /// # Errors
     /// [`Error::Invalid`] naming each bad field (address, shipping option, card, an empty cart).
@@ -58,10 +58,10 @@ impl Checkout {
         &self,
         caller: &Principal,
         request: pb::PlaceOrderRequest,
-    ) -> Result<(OrderId, bool), Error> {
+    ) -> Result<(Order, bool), Error> {
         let key = idempotency_key(&request.idempotency_key)?;
         if let Some(existing) = store::by_key(&self.db, &caller.user_id, &key).await? {
-            return Ok((existing.id, false));
+            return Ok((existing, false));
         }
         let option = match request.shipping_option() {
             ShippingOption::Standard => "standard",
@@ -139,14 +139,14 @@ impl Checkout {
         match store::insert(&self.db, &order, LEASE_MS).await {
             Ok(()) => {
                 tracing::info!(order_id = %order.id, total = order.total, "order placed");
-                Ok((order.id, true))
+                Ok((order, true))
             }
             // The same key placed concurrently: the first one wins, and this call returns it.
             Err(error) if bazaar_platform::db::is_unique_violation(&error) => {
                 let existing = store::by_key(&self.db, &caller.user_id, &key)
                     .await?
                     .ok_or(Error::OrderNotFound)?;
-                Ok((existing.id, false))
+                Ok((existing, false))
             }
             Err(error) => Err(error.into()),
         }

@@ -107,6 +107,12 @@ impl Step {
     pub fn may_have_charged(self) -> bool {
         !matches!(self, Self::Created)
     }
+
+    /// Tells whether a shipment may have been created by this step (step 5 of the saga runs its
+    /// calls before it persists anything).
+    pub fn may_have_shipped(self) -> bool {
+        matches!(self, Self::Charged | Self::Committed | Self::Shipped)
+    }
 }
 
 /// A line of an order, priced at checkout.

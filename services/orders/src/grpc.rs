@@ -120,12 +120,8 @@ impl OrdersService for OrdersGrpc {
         request: Request<pb::PlaceOrderRequest>,
     ) -> Result<Response<pb::PlaceOrderResponse>, Status> {
         let caller = self.verifier.require_user(&request).await?;
-        let (id, created) = self.checkout.place(&caller, request.into_inner()).await?;
-        let order = if created {
-            self.saga.drive(&id).await?
-        } else {
-            store::by_id(&self.db, &id).await.map_err(Error::from)?.ok_or(Error::OrderNotFound)?
-        };
+        let (order, created) = self.checkout.place(&caller, request.into_inner()).await?;
+        let order = if created { self.saga.run(order).await? } else { order };
         Ok(Response::new(pb::PlaceOrderResponse { order: Some(to_proto(&order)), created }))
     }
 

@@ -1,7 +1,8 @@
 //! The checkout saga, orchestrated here (design §6).
 //!
 //! An order moves through persisted steps: created → reserved (inventory) → charged (payment) →
-//! committed (inventory) → shipped (shipping) → done (confirmed, `OrderConfirmed` emitted).
+//! done (reservation committed in inventory, shipment created, confirmed, `OrderConfirmed`
+//! emitted).
 //! Each call is idempotent by the order id, so running a step twice (after a crash, or by two
 //! runners) changes nothing. A step that fails for now is retried, first in-process, then by the
 //! recovery worker with backoff. Past the saga deadline a pending order is compensated: a captured
@@ -92,27 +93,35 @@ impl Saga {
     /// # Errors
     /// [`Error::OrderNotFound`], or an unexpected failure.
     pub async fn drive(&self, id: &OrderId) -> Result<Order, Error> {
+        let order = store::by_id(&self.db, id).await?.ok_or(Error::OrderNotFound)?;
+        self.run(order).await
+    }
+
+    /// Drives an order just read or stored. Between steps the order is kept in memory: a step
+    /// that finds the order moved by another runner reads it again.
+    ///
+    /// # Errors
+    /// [`Error::OrderNotFound`], or an unexpected failure.
+    pub async fn run(&self, mut order: Order) -> Result<Order, Error> {
         let mut inline_attempts = 0;
         loop {
-            let order = store::by_id(&self.db, id).await?.ok_or(Error::OrderNotFound)?;
             let result = match order.step {
                 Step::Done => return Ok(order),
-                Step::Cancelling => self.cancel_step(&order).await,
+                Step::Cancelling => self.cancel_step(&mut order).await,
                 _ if order.status != Status::Pending => return Ok(order),
                 // Past the deadline a pending order is wound back, unless only its confirmation is left.
                 step if step != Step::Shipped && bazaar_types::now_ms() > order.deadline_at_ms => {
                     self.compensate(
-                        &order,
+                        &mut order,
                         "We could not complete your order in time; your payment was refunded.",
                         "We could not complete your order in time; you were not charged.",
                     )
                     .await
                 }
-                Step::Created => self.reserve(&order).await,
-                Step::Reserved => self.charge(&order).await,
-                Step::Charged => self.commit(&order).await,
-                Step::Committed => self.ship(&order).await,
-                Step::Shipped => self.confirm(&order).await,
+                Step::Created => self.reserve(&mut order).await,
+                Step::Reserved => self.charge(&mut order).await,
+                Step::Charged | Step::Committed => self.fulfil(&mut order).await,
+                Step::Shipped => self.confirm(&mut order, None).await,
             };
             match result {
                 Ok(()) => inline_attempts = 0,
@@ -122,6 +131,7 @@ impl Saga {
                     inline_attempts += 1;
                     if inline_attempts < INLINE_RETRIES {
                         tokio::time::sleep(Duration::from_millis(100 << inline_attempts)).await;
+                        order = self.reload(&order.id).await?;
                         continue;
                     }
                     let attempts = order.attempts + 1;
@@ -135,25 +145,47 @@ impl Saga {
                         &detail,
                     )
                     .await?;
-                    return store::by_id(&self.db, id).await?.ok_or(Error::OrderNotFound);
+                    return self.reload(&order.id).await;
                 }
             }
         }
     }
 
-    async fn advance(
+    async fn reload(&self, id: &OrderId) -> Result<Order, Error> {
+        store::by_id(&self.db, id).await?.ok_or(Error::OrderNotFound)
+    }
+
+    /// Brings the order in memory up to date after a transition: applies it when it was made,
+    /// or reads the order again when another runner moved it first.
+    async fn settle(
         &self,
-        order: &Order,
+        order: &mut Order,
+        moved: bool,
         to: Step,
-        changes: Changes<'_>,
+        changes: &Changes<'_>,
     ) -> Result<(), StepError> {
-        let mut tx = self.db.begin().await?;
-        store::transition(&mut tx, &order.id, order.step, to, &changes, LEASE_MS).await?;
-        tx.commit().await?;
+        if moved {
+            changes.apply_to(order, to);
+        } else {
+            *order = self.reload(&order.id).await?;
+        }
         Ok(())
     }
 
-    async fn reserve(&self, order: &Order) -> Result<(), StepError> {
+    /// Moves the order to step `to`: one statement, committed by itself.
+    async fn advance(
+        &self,
+        order: &mut Order,
+        to: Step,
+        changes: Changes<'_>,
+    ) -> Result<(), StepError> {
+        let moved =
+            store::transition(self.db.writer(), &order.id, order.step, to, &changes, LEASE_MS)
+                .await?;
+        self.settle(order, moved, to, &changes).await
+    }
+
+    async fn reserve(&self, order: &mut Order) -> Result<(), StepError> {
         let request = inventory_pb::ReserveRequest {
             reservation_id: order.id.to_string(),
             lines: order
@@ -196,7 +228,7 @@ impl Saga {
         }
     }
 
-    async fn charge(&self, order: &Order) -> Result<(), StepError> {
+    async fn charge(&self, order: &mut Order) -> Result<(), StepError> {
         let request = payment_pb::ChargeRequest {
             idempotency_key: order.id.to_string(),
             payment_method_id: order.payment_method_id.clone(),
@@ -236,24 +268,26 @@ impl Saga {
         }
     }
 
-    async fn commit(&self, order: &Order) -> Result<(), StepError> {
+    /// Step 5 of design §6: commits the reservation, creates the shipment and confirms the order.
+    /// Both calls are idempotent by the order id, so only the confirmation is persisted: a runner
+    /// stopped half-way runs the whole step again. (Orders stored at the intermediate steps
+    /// `committed` and `shipped` by earlier versions resume here too.)
+    async fn fulfil(&self, order: &mut Order) -> Result<(), StepError> {
         let request =
             inventory_pb::CommitReservationRequest { reservation_id: order.id.to_string() };
         match self.upstream.inventory.clone().commit_reservation(request).await {
-            Ok(_) => self.advance(order, Step::Committed, Changes::default()).await,
+            Ok(_) => {}
             Err(status) if status.code() == Code::FailedPrecondition => {
-                self.compensate(
-                    order,
-                    "The items were no longer held for you; your payment was refunded.",
-                    "The items were no longer held for you; you were not charged.",
-                )
-                .await
+                return self
+                    .compensate(
+                        order,
+                        "The items were no longer held for you; your payment was refunded.",
+                        "The items were no longer held for you; you were not charged.",
+                    )
+                    .await;
             }
-            Err(status) => Err(upstream_error("committing the reservation", &status)),
+            Err(status) => return Err(upstream_error("committing the reservation", &status)),
         }
-    }
-
-    async fn ship(&self, order: &Order) -> Result<(), StepError> {
         let request = shipping_pb::CreateShipmentRequest {
             order_id: order.id.to_string(),
             option: if order.shipping_option == "express" {
@@ -266,48 +300,69 @@ impl Saga {
             item_count: order.item_count(),
             recipient_email: order.email.clone(),
         };
-        match self.upstream.shipping.clone().create_shipment(request).await {
-            Ok(response) => {
-                let tracking = response
-                    .into_inner()
-                    .shipment
-                    .map(|shipment| shipment.tracking_number)
-                    .unwrap_or_default();
-                self.advance(
-                    order,
-                    Step::Shipped,
-                    Changes { tracking_number: Some(&tracking), ..Changes::default() },
-                )
-                .await
-            }
+        let tracking = match self.upstream.shipping.clone().create_shipment(request).await {
+            Ok(response) => response
+                .into_inner()
+                .shipment
+                .map(|shipment| shipment.tracking_number)
+                .unwrap_or_default(),
             Err(status) if !is_transient(&status) => {
-                self.compensate(
-                    order,
-                    "We could not ship to this address; your payment was refunded.",
-                    "We could not ship to this address; you were not charged.",
-                )
-                .await
+                return self
+                    .compensate(
+                        order,
+                        "We could not ship to this address; your payment was refunded.",
+                        "We could not ship to this address; you were not charged.",
+                    )
+                    .await;
             }
-            Err(status) => Err(upstream_error("creating the shipment", &status)),
-        }
+            Err(status) => return Err(upstream_error("creating the shipment", &status)),
+        };
+        self.confirm(order, Some(&tracking)).await
     }
 
-    async fn confirm(&self, order: &Order) -> Result<(), StepError> {
+    /// Confirms an order whose parcel has already left: nothing is left to undo.
+    async fn confirm_shipped(&self, order: &mut Order) -> Result<(), StepError> {
+        let request = shipping_pb::GetShipmentRequest { order_id: order.id.to_string() };
+        let shipment = self
+            .upstream
+            .shipping
+            .clone()
+            .get_shipment(request)
+            .await
+            .map_err(|status| upstream_error("reading the shipment", &status))?
+            .into_inner()
+            .shipment
+            .unwrap_or_default();
+        self.confirm(order, Some(&shipment.tracking_number)).await
+    }
+
+    /// Confirms the order (with the shipment's tracking number, when just created) and announces
+    /// it, in one transaction.
+    async fn confirm(&self, order: &mut Order, tracking: Option<&str>) -> Result<(), StepError> {
+        if let Some(tracking) = tracking {
+            tracking.clone_into(&mut order.tracking_number);
+        }
         let mut tx = self.db.begin().await?;
-        let changes = Changes { status: Some(Status::Confirmed), ..Changes::default() };
-        if store::transition(&mut tx, &order.id, Step::Shipped, Step::Done, &changes, LEASE_MS)
-            .await?
-        {
+        let changes = Changes {
+            status: Some(Status::Confirmed),
+            tracking_number: tracking,
+            ..Changes::default()
+        };
+        let moved =
+            store::transition(&mut *tx, &order.id, order.step, Step::Done, &changes, LEASE_MS)
+                .await?;
+        if moved {
             self.publisher.emit(&mut tx, order.id.as_str(), &confirmed_event(order)).await?;
         }
         tx.commit().await?;
         self.publisher.wake();
+        self.settle(order, moved, Step::Done, &changes).await?;
         tracing::info!(order_id = %order.id, total = order.total, "order confirmed");
         Ok(())
     }
 
     /// Ends an order without anything to undo (nothing held, nothing charged).
-    async fn end(&self, order: &Order, status: Status, reason: &str) -> Result<(), StepError> {
+    async fn end(&self, order: &mut Order, status: Status, reason: &str) -> Result<(), StepError> {
         tracing::info!(order_id = %order.id, status = status.as_str(), reason, "order ended");
         self.advance(
             order,
@@ -361,10 +416,22 @@ impl Saga {
     /// the reason that fits whether money went back.
     async fn compensate(
         &self,
-        order: &Order,
+        order: &mut Order,
         if_refunded: &str,
         if_not_charged: &str,
     ) -> Result<(), StepError> {
+        if order.step.may_have_shipped() {
+            // A runner stopped after creating the shipment: call it off, unless it has left.
+            let request = shipping_pb::CancelShipmentRequest { order_id: order.id.to_string() };
+            match self.upstream.shipping.clone().cancel_shipment(request).await {
+                Ok(_) => {}
+                Err(status) if status.code() == Code::NotFound => {}
+                Err(status) if status.code() == Code::FailedPrecondition => {
+                    return self.confirm_shipped(order).await;
+                }
+                Err(status) => return Err(upstream_error("cancelling the shipment", &status)),
+            }
+        }
         let refunded = if order.step.may_have_charged() {
             self.refund(order, if_refunded).await?
         } else {
@@ -372,24 +439,37 @@ impl Saga {
         };
         self.release(order).await?;
         let reason = if refunded { if_refunded } else { if_not_charged };
+        self.finish_cancelled(order, order.step, reason, refunded).await?;
+        tracing::warn!(order_id = %order.id, refunded, reason, "order compensated");
+        Ok(())
+    }
+
+    /// Ends an order cancelled from step `from` and announces it, in one transaction.
+    async fn finish_cancelled(
+        &self,
+        order: &mut Order,
+        from: Step,
+        reason: &str,
+        refunded: bool,
+    ) -> Result<(), StepError> {
         let mut tx = self.db.begin().await?;
         let changes =
             Changes { status: Some(Status::Cancelled), reason: Some(reason), ..Changes::default() };
-        if store::transition(&mut tx, &order.id, order.step, Step::Done, &changes, LEASE_MS).await?
-        {
+        let moved =
+            store::transition(&mut *tx, &order.id, from, Step::Done, &changes, LEASE_MS).await?;
+        if moved {
             self.publisher
                 .emit(&mut tx, order.id.as_str(), &cancelled_event(order, reason, refunded))
                 .await?;
         }
         tx.commit().await?;
         self.publisher.wake();
-        tracing::warn!(order_id = %order.id, refunded, reason, "order compensated");
-        Ok(())
+        self.settle(order, moved, Step::Done, &changes).await
     }
 
     /// Cancels a confirmed order at the customer's request: shipment, refund, release. When the
     /// parcel has already left, the order goes back to `done` and stays as it is.
-    async fn cancel_step(&self, order: &Order) -> Result<(), StepError> {
+    async fn cancel_step(&self, order: &mut Order) -> Result<(), StepError> {
         let request = shipping_pb::CancelShipmentRequest { order_id: order.id.to_string() };
         match self.upstream.shipping.clone().cancel_shipment(request).await {
             Ok(_) => {}
@@ -402,18 +482,7 @@ impl Saga {
         let reason = "Cancelled at your request; your payment was refunded.";
         let refunded = self.refund(order, reason).await?;
         self.release(order).await?;
-        let mut tx = self.db.begin().await?;
-        let changes =
-            Changes { status: Some(Status::Cancelled), reason: Some(reason), ..Changes::default() };
-        if store::transition(&mut tx, &order.id, Step::Cancelling, Step::Done, &changes, LEASE_MS)
-            .await?
-        {
-            self.publisher
-                .emit(&mut tx, order.id.as_str(), &cancelled_event(order, reason, refunded))
-                .await?;
-        }
-        tx.commit().await?;
-        self.publisher.wake();
+        self.finish_cancelled(order, Step::Cancelling, reason, refunded).await?;
         tracing::info!(order_id = %order.id, "order cancelled");
         Ok(())
     }
@@ -434,9 +503,8 @@ impl Saga {
             };
             return Err(Error::NotCancellable(message.to_owned()));
         }
-        let mut tx = self.db.begin().await?;
         let started = store::transition(
-            &mut tx,
+            self.db.writer(),
             &order.id,
             Step::Done,
             Step::Cancelling,
@@ -444,17 +512,18 @@ impl Saga {
             LEASE_MS,
         )
         .await?;
-        tx.commit().await?;
         if !started {
             // Someone else changed it meanwhile: report its state now.
-            let order = store::by_id(&self.db, &order.id).await?.ok_or(Error::OrderNotFound)?;
+            let order = self.reload(&order.id).await?;
             return if order.status == Status::Cancelled {
                 Ok(order)
             } else {
                 Err(Error::NotCancellable("the order changed; try again".to_owned()))
             };
         }
-        let order = self.drive(&order.id).await?;
+        let mut cancelling = order.clone();
+        Changes::default().apply_to(&mut cancelling, Step::Cancelling);
+        let order = self.run(cancelling).await?;
         match order.status {
             Status::Cancelled => Ok(order),
             _ if order.step == Step::Cancelling => Ok(order),

@@ -200,7 +200,6 @@ pub async fn insert(db: &Db, order: &Order, lease_ms: i64) -> Result<(), sqlx::E
         .execute(&mut *tx)
         .await?;
     }
-    log_step(&mut tx, order.id.as_str(), order.step, "stored", "", order.created_at_ms).await?;
     tx.commit().await
 }
 
@@ -347,19 +346,46 @@ pub struct Changes<'a> {
     pub tracking_number: Option<&'a str>,
 }
 
-/// Moves an order from step `from` to step `to` (and applies `changes`), renewing its lease and
-/// logging the step. Returns `false` when the order was no longer at `from`.
+impl Changes<'_> {
+    /// Applies a transition to `to` with these changes to an order in memory, as
+    /// [`transition`] did in the database.
+    pub fn apply_to(&self, order: &mut Order, to: Step) {
+        order.step = to;
+        if let Some(status) = self.status {
+            order.status = status;
+        }
+        if let Some(reason) = self.reason {
+            reason.clone_into(&mut order.status_reason);
+        }
+        if let Some(payment_id) = self.payment_id {
+            payment_id.clone_into(&mut order.payment_id);
+        }
+        if let Some(tracking_number) = self.tracking_number {
+            tracking_number.clone_into(&mut order.tracking_number);
+        }
+        order.attempts = 0;
+        order.updated_at_ms = bazaar_types::now_ms();
+    }
+}
+
+/// Moves an order from step `from` to step `to` (and applies `changes`), renewing its lease; the
+/// database logs the step (migration 0002). Returns `false` when the order was no longer at
+/// `from`. One statement: run it on [`Db::writer`] to commit it by itself, or inside a
+/// transaction.
 ///
 /// # Errors
 /// When the database fails.
-pub async fn transition(
-    connection: &mut AnyConnection,
+pub async fn transition<'c, E>(
+    executor: E,
     id: &OrderId,
     from: Step,
     to: Step,
     changes: &Changes<'_>,
     lease_ms: i64,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool, sqlx::Error>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
     let now = bazaar_types::now_ms();
     let updated = sqlx::query(
         "UPDATE orders SET step = $3, status = COALESCE($4, status), status_reason = COALESCE($5, status_reason), \
@@ -375,13 +401,9 @@ pub async fn transition(
     .bind(changes.tracking_number)
     .bind(now)
     .bind(now + lease_ms)
-    .execute(&mut *connection)
+    .execute(executor)
     .await?
     .rows_affected();
-    if updated == 1 {
-        let outcome = changes.status.map_or("advanced", Status::as_str);
-        log_step(connection, id.as_str(), to, outcome, changes.reason.unwrap_or(""), now).await?;
-    }
     Ok(updated == 1)
 }
 
@@ -436,9 +458,6 @@ pub async fn advance_delivery(
         .await?
         .rows_affected();
         advanced |= updated == 1;
-    }
-    if advanced {
-        log_step(connection, id.as_str(), Step::Done, to.as_str(), "", now).await?;
     }
     Ok(advanced)
 }

@@ -91,40 +91,46 @@ async fn publish_batch(events: &Events) -> anyhow::Result<usize> {
         .await;
 
     let now = bazaar_types::now_ms();
+    let (published, failed): (Vec<_>, Vec<_>) =
+        outcomes.into_iter().partition(|(_, result)| result.is_ok());
     let mut tx = events.db.begin().await?;
-    for (row, result) in outcomes {
-        match result {
-            Ok(()) => {
-                sqlx::query("UPDATE outbox SET published_at = $1, lease_until = 0 WHERE id = $2")
-                    .bind(now)
-                    .bind(&row.id)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            Err(error) => {
-                let attempts = row.attempts + 1;
-                let park = matches!(error, PublishError::Permanent(_))
-                    && attempts >= i64::from(events.max_attempts);
-                let backoff = (100_i64 << attempts.min(16)).min(MAX_BACKOFF_MS);
-                if park {
-                    tracing::error!(event_id = %row.id, error = %error, "parking outbox event after {attempts} attempts");
-                    metrics::counter!("events_parked_total", "stage" => "publish").increment(1);
-                } else {
-                    tracing::debug!(event_id = %row.id, error = %error, attempts, "publish failed; will retry");
-                }
-                sqlx::query(
-                    "UPDATE outbox SET attempts = $1, next_attempt_at = $2, lease_until = 0, parked = $3, last_error = $4 \
-                     WHERE id = $5",
-                )
-                .bind(attempts)
-                .bind(now + backoff)
-                .bind(i64::from(park))
-                .bind(error.to_string())
-                .bind(&row.id)
-                .execute(&mut *tx)
-                .await?;
-            }
+    // Every published row in one statement: one round trip to the database, however many rows.
+    if !published.is_empty() {
+        let placeholders: Vec<String> =
+            (0..published.len()).map(|index| format!("${}", index + 2)).collect();
+        let sql = format!(
+            "UPDATE outbox SET published_at = $1, lease_until = 0 WHERE id IN ({})",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
+        for (row, _) in &published {
+            query = query.bind(&row.id);
         }
+        query.execute(&mut *tx).await?;
+    }
+    for (row, result) in failed {
+        let Err(error) = result else { continue };
+        let attempts = row.attempts + 1;
+        let park = matches!(error, PublishError::Permanent(_))
+            && attempts >= i64::from(events.max_attempts);
+        let backoff = (100_i64 << attempts.min(16)).min(MAX_BACKOFF_MS);
+        if park {
+            tracing::error!(event_id = %row.id, error = %error, "parking outbox event after {attempts} attempts");
+            metrics::counter!("events_parked_total", "stage" => "publish").increment(1);
+        } else {
+            tracing::debug!(event_id = %row.id, error = %error, attempts, "publish failed; will retry");
+        }
+        sqlx::query(
+            "UPDATE outbox SET attempts = $1, next_attempt_at = $2, lease_until = 0, parked = $3, last_error = $4 \
+             WHERE id = $5",
+        )
+        .bind(attempts)
+        .bind(now + backoff)
+        .bind(i64::from(park))
+        .bind(error.to_string())
+        .bind(&row.id)
+        .execute(&mut *tx)
+        .await?;
     }
     tx.commit().await?;
     Ok(count)
