@@ -57,6 +57,13 @@ pub struct DatabaseArgs {
     /// Database URL: `sqlite://<file>` or `postgres://...`. Default: `<data-dir>/<service>.db`.
     #[arg(long, env = "BAZAAR_DATABASE_URL", value_name = "URL", value_parser = parse_database_url)]
     pub database_url: Option<String>,
+
+    /// Most connections to PostgreSQL per process (SQLite always uses one writer and four
+    /// readers). Every replica of every service opens up to this many: keep their sum under the
+    /// server's `max_connections` (100 by default).
+    #[arg(long, env = "BAZAAR_DATABASE_MAX_CONNECTIONS", default_value_t = crate::db::DEFAULT_MAX_CONNECTIONS,
+          value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub database_max_connections: u32,
 }
 
 impl DatabaseArgs {

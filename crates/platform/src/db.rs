@@ -19,6 +19,10 @@ use sqlx::{
 static PLATFORM_SQLITE: Migrator = sqlx::migrate!("migrations/sqlite");
 static PLATFORM_POSTGRES: Migrator = sqlx::migrate!("migrations/postgres");
 
+/// Connections to PostgreSQL per process unless configured: ten services at this size stay under
+/// a default server's 100 connections.
+pub const DEFAULT_MAX_CONNECTIONS: u32 = 8;
+
 /// A service's embedded migrations, one folder per backend with the same version numbers.
 #[derive(Debug)]
 pub struct Migrations {
@@ -52,12 +56,24 @@ impl Db {
     /// # Errors
     /// When the URL is unreachable or a migration fails; the message names the URL without its password.
     pub async fn connect(url: &str, migrations: &Migrations) -> anyhow::Result<Self> {
+        Self::connect_with(url, migrations, DEFAULT_MAX_CONNECTIONS).await
+    }
+
+    /// Like [`Db::connect`], with at most `max_connections` connections to PostgreSQL.
+    ///
+    /// # Errors
+    /// When the database cannot be reached or migrated.
+    pub async fn connect_with(
+        url: &str,
+        migrations: &Migrations,
+        max_connections: u32,
+    ) -> anyhow::Result<Self> {
         sqlx::any::install_default_drivers();
         let shown = redact(url);
         let db = if url.starts_with("sqlite:") {
             Self::connect_sqlite(url).await
         } else {
-            Self::connect_postgres(url).await
+            Self::connect_postgres(url, max_connections).await
         }
         .with_context(|| format!("cannot connect to database {shown}"))?;
         let service = match db.backend {
@@ -112,10 +128,10 @@ impl Db {
         Ok(Self { backend: Backend::Sqlite, reader, writer })
     }
 
-    async fn connect_postgres(url: &str) -> anyhow::Result<Self> {
+    async fn connect_postgres(url: &str, max_connections: u32) -> anyhow::Result<Self> {
         create_postgres_database_if_missing(url).await?;
         let pool = AnyPoolOptions::new()
-            .max_connections(16)
+            .max_connections(max_connections)
             // Short, so requests fail fast (503) while the server is away; the pool reconnects by
             // itself when it returns, testing each connection before handing it out.
             .acquire_timeout(Duration::from_secs(2))

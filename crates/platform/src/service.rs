@@ -101,7 +101,12 @@ impl Host {
     ) -> anyhow::Result<Self> {
         let listener = crate::grpc::bind(common.listen).await?;
         let local_addr = listener.local_addr()?;
-        let db = crate::db::Db::connect(&database.url_for(name, common), migrations).await?;
+        let db = crate::db::Db::connect_with(
+            &database.url_for(name, common),
+            migrations,
+            database.database_max_connections,
+        )
+        .await?;
         let (health, health_service) = crate::health::Health::new(Some(db.clone()));
         let options = crate::grpc::ServeOptions {
             request_timeout: common.request_timeout,
