@@ -1,12 +1,12 @@
 //! `bazaar up`: the whole shop on one machine, each service its own OS process.
 //!
-//! The supervisor allocates a loopback port per service (the gateway gets `--http-port`), starts
-//! every service as `bazaar serve <name>` with the addresses of its upstreams and event sinks,
-//! waits until each answers `/readyz`, prints the storefront URL, and restarts a service that
-//! exits with a growing backoff (the port stays the same, so nobody needs rewiring). On Ctrl-C or
-//! SIGTERM it closes each child's standard input, which makes it drain and stop, and kills any
-//! that outlive the grace period. Children also stop by themselves if the supervisor dies, since
-//! their standard input closes then too.
+//! The supervisor allocates a loopback port per service, below the system's ephemeral range (the
+//! gateway gets `--http-port`), starts every service as `bazaar serve <name>` with the addresses
+//! of its upstreams and event sinks, waits until each answers `/readyz`, prints the storefront
+//! URL, and restarts a service that exits with a growing backoff (the port stays the same, so
+//! nobody needs rewiring). On Ctrl-C or SIGTERM it closes each child's standard input, which
+//! makes it drain and stop, and kills any that outlive the grace period. Children also stop by
+//! themselves if the supervisor dies, since their standard input closes then too.
 //!
 //! While running, `<data-dir>/run/services.json` lists each service's pid and port.
 
@@ -109,7 +109,7 @@ async fn run(args: UpArgs) -> anyhow::Result<()> {
     })?;
     let mut ports = BTreeMap::new();
     for service in &services {
-        let port = if service.name == "gateway" { args.http_port } else { free_port()? };
+        let port = if service.name == "gateway" { args.http_port } else { free_port(&ports)? };
         ports.insert(service.name, port);
     }
     let plans: Vec<Plan> = services
@@ -202,12 +202,28 @@ fn display_host(address: SocketAddr) -> String {
     }
 }
 
-/// Picks a free loopback port. The port is released before the service binds it; the window is
-/// tiny, and the service keeps the same port across restarts so its callers need no rewiring.
-fn free_port() -> anyhow::Result<u16> {
-    let listener =
-        std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).context("finding a free port")?;
-    Ok(listener.local_addr()?.port())
+/// Ports handed to services: below Linux's ephemeral range (32768–60999), from which the system
+/// picks the local port of every outgoing connection and of every bind to port 0. A service
+/// keeps its port across restarts so its callers need no rewiring; a port from the ephemeral
+/// range could meanwhile be taken by any connection on the machine, and the restarted service
+/// would find it in use.
+const SERVICE_PORTS: std::ops::Range<u16> = 20_000..32_000;
+
+/// Picks a free loopback port in [`SERVICE_PORTS`] not in `taken`. The port is released before
+/// the service binds it; the window is short.
+fn free_port(taken: &BTreeMap<&'static str, u16>) -> anyhow::Result<u16> {
+    let span = u128::from(SERVICE_PORTS.end - SERVICE_PORTS.start);
+    for _ in 0..200 {
+        let offset = u16::try_from(uuid::Uuid::new_v4().as_u128() % span).unwrap_or(0);
+        let port = SERVICE_PORTS.start + offset;
+        if taken.values().any(|&used| used == port) {
+            continue;
+        }
+        if std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port)).is_ok() {
+            return Ok(port);
+        }
+    }
+    anyhow::bail!("no free loopback port between {} and {}", SERVICE_PORTS.start, SERVICE_PORTS.end)
 }
 
 fn plan(
