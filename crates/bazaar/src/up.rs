@@ -109,7 +109,11 @@ async fn run(args: UpArgs) -> anyhow::Result<()> {
     })?;
     let mut ports = BTreeMap::new();
     for service in &services {
-        let port = if service.name == "gateway" { args.http_port } else { free_port(&ports)? };
+        let port = if service.name == "gateway" {
+            args.http_port
+        } else {
+            free_port(&ports.values().copied().collect::<Vec<_>>())?
+        };
         ports.insert(service.name, port);
     }
     let plans: Vec<Plan> = services
@@ -211,12 +215,15 @@ const SERVICE_PORTS: std::ops::Range<u16> = 20_000..32_000;
 
 /// Picks a free loopback port in [`SERVICE_PORTS`] not in `taken`. The port is released before
 /// the service binds it; the window is short.
-fn free_port(taken: &BTreeMap<&'static str, u16>) -> anyhow::Result<u16> {
+///
+/// # Errors
+/// When a couple of hundred random tries found no free port.
+pub fn free_port(taken: &[u16]) -> anyhow::Result<u16> {
     let span = u128::from(SERVICE_PORTS.end - SERVICE_PORTS.start);
     for _ in 0..200 {
         let offset = u16::try_from(uuid::Uuid::new_v4().as_u128() % span).unwrap_or(0);
         let port = SERVICE_PORTS.start + offset;
-        if taken.values().any(|&used| used == port) {
+        if taken.contains(&port) {
             continue;
         }
         if std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port)).is_ok() {

@@ -420,17 +420,9 @@ impl Saga {
         if_refunded: &str,
         if_not_charged: &str,
     ) -> Result<(), StepError> {
-        if order.step.may_have_shipped() {
-            // A runner stopped after creating the shipment: call it off, unless it has left.
-            let request = shipping_pb::CancelShipmentRequest { order_id: order.id.to_string() };
-            match self.upstream.shipping.clone().cancel_shipment(request).await {
-                Ok(_) => {}
-                Err(status) if status.code() == Code::NotFound => {}
-                Err(status) if status.code() == Code::FailedPrecondition => {
-                    return self.confirm_shipped(order).await;
-                }
-                Err(status) => return Err(upstream_error("cancelling the shipment", &status)),
-            }
+        // A runner stopped after creating the shipment: call it off, unless it has left.
+        if order.step.may_have_shipped() && !self.call_off_shipment(order).await? {
+            return self.confirm_shipped(order).await;
         }
         let refunded = if order.step.may_have_charged() {
             self.refund(order, if_refunded).await?
@@ -467,17 +459,23 @@ impl Saga {
         self.settle(order, moved, Step::Done, &changes).await
     }
 
+    /// Cancels the order's shipment, if there is one. Returns `false` when the parcel has already
+    /// left and can no longer be called off.
+    async fn call_off_shipment(&self, order: &Order) -> Result<bool, StepError> {
+        let request = shipping_pb::CancelShipmentRequest { order_id: order.id.to_string() };
+        match self.upstream.shipping.clone().cancel_shipment(request).await {
+            Ok(_) => Ok(true),
+            Err(status) if status.code() == Code::NotFound => Ok(true),
+            Err(status) if status.code() == Code::FailedPrecondition => Ok(false),
+            Err(status) => Err(upstream_error("cancelling the shipment", &status)),
+        }
+    }
+
     /// Cancels a confirmed order at the customer's request: shipment, refund, release. When the
     /// parcel has already left, the order goes back to `done` and stays as it is.
     async fn cancel_step(&self, order: &mut Order) -> Result<(), StepError> {
-        let request = shipping_pb::CancelShipmentRequest { order_id: order.id.to_string() };
-        match self.upstream.shipping.clone().cancel_shipment(request).await {
-            Ok(_) => {}
-            Err(status) if status.code() == Code::NotFound => {}
-            Err(status) if status.code() == Code::FailedPrecondition => {
-                return self.advance(order, Step::Done, Changes::default()).await;
-            }
-            Err(status) => return Err(upstream_error("cancelling the shipment", &status)),
+        if !self.call_off_shipment(order).await? {
+            return self.advance(order, Step::Done, Changes::default()).await;
         }
         let reason = "Cancelled at your request; your payment was refunded.";
         let refunded = self.refund(order, reason).await?;

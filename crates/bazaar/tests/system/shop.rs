@@ -12,8 +12,10 @@ pub(crate) struct Shop {
     child: Option<Child>,
 }
 
+/// A free loopback port below the ephemeral range, as `bazaar up` picks them, so that a server
+/// restarted on it (NATS in the outage test) does not find it taken by some connection.
 pub(crate) fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    bazaar::up::free_port(&[]).unwrap()
 }
 
 impl Shop {

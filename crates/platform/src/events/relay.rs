@@ -91,25 +91,16 @@ async fn publish_batch(events: &Events) -> anyhow::Result<usize> {
         .await;
 
     let now = bazaar_types::now_ms();
-    let (published, failed): (Vec<_>, Vec<_>) =
-        outcomes.into_iter().partition(|(_, result)| result.is_ok());
     let mut tx = events.db.begin().await?;
-    // Every published row in one statement: one round trip to the database, however many rows.
-    if !published.is_empty() {
-        let placeholders: Vec<String> =
-            (0..published.len()).map(|index| format!("${}", index + 2)).collect();
-        let sql = format!(
-            "UPDATE outbox SET published_at = $1, lease_until = 0 WHERE id IN ({})",
-            placeholders.join(", ")
-        );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
-        for (row, _) in &published {
-            query = query.bind(&row.id);
-        }
-        query.execute(&mut *tx).await?;
-    }
-    for (row, result) in failed {
-        let Err(error) = result else { continue };
+    let mut published = Vec::with_capacity(outcomes.len());
+    for (row, result) in outcomes {
+        let error = match result {
+            Ok(()) => {
+                published.push(row.id);
+                continue;
+            }
+            Err(error) => error,
+        };
         let attempts = row.attempts + 1;
         let park = matches!(error, PublishError::Permanent(_))
             && attempts >= i64::from(events.max_attempts);
@@ -131,6 +122,20 @@ async fn publish_batch(events: &Events) -> anyhow::Result<usize> {
         .bind(&row.id)
         .execute(&mut *tx)
         .await?;
+    }
+    // Every published row in one statement: one round trip to the database, however many rows.
+    if !published.is_empty() {
+        let placeholders: Vec<String> =
+            (2..published.len() + 2).map(|index| format!("${index}")).collect();
+        let sql = format!(
+            "UPDATE outbox SET published_at = $1, lease_until = 0 WHERE id IN ({})",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
+        for id in published {
+            query = query.bind(id);
+        }
+        query.execute(&mut *tx).await?;
     }
     tx.commit().await?;
     Ok(count)
