@@ -153,14 +153,16 @@ impl Transport {
         }
     }
 
-    /// Publishes one envelope, returning once the transport acknowledged it.
-    ///
-    /// # Errors
-    /// [`PublishError`] says whether a retry can help.
-    pub async fn publish(&self, envelope: &Envelope) -> Result<(), PublishError> {
+    /// Publishes a batch of envelopes and answers for each, in order, once the transport
+    /// acknowledged it or gave up: the direct transport sends each sink one request for the whole
+    /// batch; NATS publishes them all at once (each is its own message, de-duplicated by id).
+    pub async fn publish_batch(&self, envelopes: &[Envelope]) -> Vec<Result<(), PublishError>> {
         match self {
-            Self::Direct(direct) => direct.publish(envelope).await,
-            Self::Nats(nats) => nats.publish(envelope).await,
+            Self::Direct(direct) => direct.publish_batch(envelopes).await,
+            Self::Nats(nats) => {
+                futures::future::join_all(envelopes.iter().map(|envelope| nats.publish(envelope)))
+                    .await
+            }
         }
     }
 }

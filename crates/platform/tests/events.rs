@@ -1,7 +1,8 @@
 //! The event machinery end to end on NATS JetStream (when `BAZAAR_TEST_NATS_URL` is set): an
 //! emitter's outbox is relayed to a consumer, each event is applied once, a poison event is parked
 //! at once, and one that keeps failing is parked after the configured number of deliveries while
-//! the events behind it still flow. (The direct transport is covered through the services.)
+//! the events behind it still flow. The same on the direct transport, where the relay sends a
+//! consumer its events in batches over real gRPC.
 
 #![allow(
     clippy::unwrap_used,
@@ -14,7 +15,10 @@ use std::{
     time::{Duration, Instant},
 };
 
-use bazaar_contracts::events::UserRegistered;
+use bazaar_contracts::events::{
+    DeliverBatchRequest, DeliveryOutcome, UserRegistered,
+    event_sink_service_client::EventSinkServiceClient,
+};
 use bazaar_platform::{
     config::{EventArgs, TransportKind},
     db::{Db, Migrations},
@@ -143,5 +147,133 @@ async fn nats_applies_each_event_once_and_parks_poison() {
     other.r#type = "bazaar.orders.order_cancelled.v1".to_owned();
     other.id = uuid::Uuid::now_v7().to_string();
     assert_eq!(consumer.apply(&other).await.unwrap(), Outcome::Ignored);
+    shutdown.cancel();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn direct_delivers_batches_and_a_poison_event_costs_the_others_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let shutdown = CancellationToken::new();
+    let timeout = Duration::from_secs(5);
+    let no_sinks = EventArgs {
+        transport: TransportKind::Direct,
+        nats_url: None,
+        nats_namespace: String::new(),
+        event_sinks: Vec::new(),
+        event_max_attempts: 2,
+    };
+
+    // The consumer, serving its event sink over gRPC.
+    let consumer_db = database(&dir, "notification").await;
+    let consuming =
+        Events::start("notification", consumer_db.clone(), &no_sinks, timeout, shutdown.clone())
+            .await
+            .unwrap();
+    let recorder = Recorder::default();
+    let consumer = consuming.consume(recorder.clone(), &shutdown);
+    let listener = bazaar_platform::grpc::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let routes = tonic::service::Routes::new(consumer.sink_service());
+    let options = bazaar_platform::grpc::ServeOptions {
+        request_timeout: timeout,
+        shutdown_grace: Duration::from_secs(1),
+    };
+    tokio::spawn(bazaar_platform::grpc::serve(
+        listener,
+        routes,
+        axum::Router::new(),
+        options,
+        shutdown.clone(),
+    ));
+
+    // The emitter writes four events in one transaction, so that its relay sends them together.
+    let args = EventArgs {
+        event_sinks: vec![
+            bazaar_platform::config::parse_sink(&format!("notification={url}")).unwrap(),
+        ],
+        ..no_sinks
+    };
+    let emitter_db = database(&dir, "identity").await;
+    let emitter = Events::start("identity", emitter_db.clone(), &args, timeout, shutdown.clone())
+        .await
+        .unwrap();
+    let publisher = emitter.publisher();
+    let mut tx = emitter_db.begin().await.unwrap();
+    let mut ids = Vec::new();
+    for subject in ["first", "poison", "second", "third"] {
+        let event = UserRegistered {
+            user_id: subject.to_owned(),
+            email: format!("{subject}@example.com"),
+            name: subject.to_owned(),
+        };
+        ids.push(publisher.emit(&mut tx, subject, &event).await.unwrap());
+    }
+    tx.commit().await.unwrap();
+    publisher.wake();
+
+    // What committed is what the inbox holds (the recorder also saw the batch that was rolled
+    // back when the poison failed it).
+    let inbox = || async {
+        sqlx::query_scalar::<_, String>("SELECT event_id FROM inbox ORDER BY event_id")
+            .fetch_all(consumer_db.pool())
+            .await
+            .unwrap()
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let applied = inbox().await;
+        let parked_at_emitter: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE parked = 1")
+                .fetch_one(emitter_db.pool())
+                .await
+                .unwrap();
+        if applied.len() >= 3 && parked_at_emitter >= 1 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "applied {applied:?}, parked {parked_at_emitter}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        inbox().await,
+        [ids[0].clone(), ids[2].clone(), ids[3].clone()],
+        "the good events applied, the poison held nothing up"
+    );
+    assert_eq!(parked(&consumer_db).await, [ids[1].clone()], "the consumer parked the poison");
+    let published: Vec<String> =
+        sqlx::query_scalar("SELECT id FROM outbox WHERE published_at IS NOT NULL ORDER BY id")
+            .fetch_all(emitter_db.pool())
+            .await
+            .unwrap();
+    assert_eq!(published, [ids[0].clone(), ids[2].clone(), ids[3].clone()]);
+
+    // A batch sent again, with an event twice and one of a type not consumed: one answer per
+    // event, every one OK, nothing applied twice.
+    let again = bazaar_platform::events::envelope(
+        "fourth",
+        &UserRegistered {
+            user_id: "fourth".into(),
+            email: "f@example.com".into(),
+            name: "F".into(),
+        },
+    );
+    let mut other = again.clone();
+    other.r#type = "bazaar.orders.order_cancelled.v1".to_owned();
+    other.id = uuid::Uuid::now_v7().to_string();
+    let mut client = EventSinkServiceClient::connect(url).await.unwrap();
+    for _ in 0..2 {
+        let results = client
+            .deliver_batch(DeliverBatchRequest {
+                events: vec![again.clone(), again.clone(), other.clone()],
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .results;
+        let outcomes: Vec<DeliveryOutcome> =
+            results.iter().map(|result| result.outcome()).collect();
+        assert_eq!(outcomes, [DeliveryOutcome::Ok; 3]);
+    }
+    let fourth = recorder.applied.lock().unwrap().iter().filter(|s| *s == "fourth").count();
+    assert_eq!(fourth, 1);
     shutdown.cancel();
 }

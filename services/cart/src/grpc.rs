@@ -41,6 +41,22 @@ impl CartGrpc {
     }
 }
 
+/// The stored lines alone, for callers that price them themselves.
+fn unpriced(lines: &[crate::domain::Line]) -> pb::Cart {
+    pb::Cart {
+        lines: lines
+            .iter()
+            .map(|line| pb::CartLine {
+                product_id: line.product_id.to_string(),
+                quantity: line.quantity,
+                ..pb::CartLine::default()
+            })
+            .collect(),
+        subtotal: None,
+        item_count: lines.iter().map(|line| line.quantity).sum(),
+    }
+}
+
 fn anonymous(anonymous_id: &str) -> Result<Owner, Status> {
     AnonymousId::parse(anonymous_id).map(Owner::Anonymous).map_err(|_| {
         bazaar_platform::grpc::invalid_argument(&FieldErrors::single(
@@ -72,7 +88,13 @@ impl CartService for CartGrpc {
         request: Request<pb::GetCartRequest>,
     ) -> Result<Response<pb::GetCartResponse>, Status> {
         let owner = self.owner(&request, &request.get_ref().anonymous_id).await?;
-        Ok(Response::new(pb::GetCartResponse { cart: Some(self.priced(&owner).await?) }))
+        let cart = if request.get_ref().unpriced {
+            let lines = store::lines(&self.db, &owner).await.map_err(Error::from)?;
+            unpriced(&lines)
+        } else {
+            self.priced(&owner).await?
+        };
+        Ok(Response::new(pb::GetCartResponse { cart: Some(cart) }))
     }
 
     async fn add_item(
@@ -83,11 +105,28 @@ impl CartService for CartGrpc {
         let request = request.into_inner();
         let id = product_id(&request.product_id)?;
         let quantity = quantity(request.quantity)?;
-        if !self.pricer.exists(&id).await? {
+        // One question to catalog and inventory covers both the check that the product exists
+        // and the pricing of the cart after the change.
+        let before = store::lines(&self.db, &owner).await.map_err(Error::from)?;
+        let mut ids: Vec<String> = before.iter().map(|line| line.product_id.to_string()).collect();
+        if !before.iter().any(|line| line.product_id == id) {
+            ids.push(id.to_string());
+        }
+        let facts = self.pricer.facts(ids).await?;
+        if !facts.has(&id) {
             return Err(Error::ProductNotFound.into());
         }
         store::add(&self.db, &owner, &id, quantity).await?;
-        Ok(Response::new(pb::AddItemResponse { cart: Some(self.priced(&owner).await?) }))
+        let after = store::lines(&self.db, &owner).await.map_err(Error::from)?;
+        // A line added meanwhile by another request is priced afresh rather than left out.
+        let cart = if after.iter().all(|line| {
+            line.product_id == id || before.iter().any(|old| old.product_id == line.product_id)
+        }) {
+            facts.price(&after)?
+        } else {
+            self.pricer.price(&after).await?
+        };
+        Ok(Response::new(pb::AddItemResponse { cart: Some(cart) }))
     }
 
     async fn set_item_quantity(

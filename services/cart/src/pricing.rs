@@ -8,7 +8,6 @@ use bazaar_contracts::{
 };
 use bazaar_platform::grpc::{Channel, retry_idempotent};
 use bazaar_types::{Currency, Money, ProductId};
-use tonic::Code;
 
 use crate::{domain::Line, error::Error};
 
@@ -28,40 +27,15 @@ impl Pricer {
         Self { catalog, inventory }
     }
 
-    /// Tells whether a product exists.
+    /// Asks the catalog for the products and inventory for their stock, at once. Without
+    /// inventory, stock is unknown.
     ///
     /// # Errors
     /// [`Error::Upstream`] when the catalog fails.
-    pub async fn exists(&self, product_id: &ProductId) -> Result<bool, Error> {
-        let request = catalog_pb::GetProductRequest {
-            key: Some(catalog_pb::get_product_request::Key::Id(product_id.to_string())),
-        };
-        let result = retry_idempotent(|| {
-            let mut catalog = self.catalog.clone();
-            let request = request.clone();
-            async move { catalog.get_product(request).await }
-        })
-        .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(status) if status.code() == Code::NotFound => Ok(false),
-            Err(status) => Err(Error::Upstream(status)),
+    pub async fn facts(&self, ids: Vec<String>) -> Result<Facts, Error> {
+        if ids.is_empty() {
+            return Ok(Facts { products: Vec::new(), stock: Some(Vec::new()) });
         }
-    }
-
-    /// Prices the lines of a cart. Lines of products that no longer exist are left out.
-    ///
-    /// # Errors
-    /// [`Error::Upstream`] when the catalog fails.
-    pub async fn price(&self, lines: &[Line]) -> Result<pb::Cart, Error> {
-        if lines.is_empty() {
-            return Ok(pb::Cart {
-                lines: Vec::new(),
-                subtotal: Some(Money::zero(Currency::USD).into()),
-                item_count: 0,
-            });
-        }
-        let ids: Vec<String> = lines.iter().map(|line| line.product_id.to_string()).collect();
         let products = retry_idempotent(|| {
             let mut catalog = self.catalog.clone();
             let ids = ids.clone();
@@ -81,6 +55,38 @@ impl Pricer {
                 None
             }
         };
+        Ok(Facts { products, stock })
+    }
+
+    /// Prices the lines of a cart. Lines of products that no longer exist are left out.
+    ///
+    /// # Errors
+    /// [`Error::Upstream`] when the catalog fails.
+    pub async fn price(&self, lines: &[Line]) -> Result<pb::Cart, Error> {
+        let ids = lines.iter().map(|line| line.product_id.to_string()).collect();
+        self.facts(ids).await?.price(lines)
+    }
+}
+
+/// What the catalog and inventory said about some products.
+#[derive(Debug)]
+pub struct Facts {
+    products: Vec<catalog_pb::Product>,
+    stock: Option<Vec<inventory_pb::StockLevel>>,
+}
+
+impl Facts {
+    /// Tells whether the catalog knows the product.
+    pub fn has(&self, product_id: &ProductId) -> bool {
+        self.products.iter().any(|product| product.id == product_id.as_str())
+    }
+
+    /// Prices lines with these facts. Lines of products that no longer exist are left out.
+    ///
+    /// # Errors
+    /// [`Error::Internal`] when the catalog sent an invalid price.
+    pub fn price(&self, lines: &[Line]) -> Result<pb::Cart, Error> {
+        let Self { products, stock } = self;
         let mut subtotal = Money::zero(Currency::USD);
         let mut item_count = 0;
         let mut priced = Vec::with_capacity(lines.len());

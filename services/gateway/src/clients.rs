@@ -443,7 +443,7 @@ impl Clients {
         let anonymous_id = visitor.anonymous_id.clone().unwrap_or_default();
         let response = read(&self.cart, |mut c| {
             let request = for_visitor(
-                cart_pb::GetCartRequest { anonymous_id: anonymous_id.clone() },
+                cart_pb::GetCartRequest { anonymous_id: anonymous_id.clone(), unpriced: false },
                 visitor,
             );
             async move { c.get_cart(request).await }

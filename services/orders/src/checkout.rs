@@ -76,16 +76,20 @@ impl Checkout {
         let token = Some(caller.token.as_str());
         let (mut cart_client, mut payment_client) =
             (self.upstream.cart.clone(), self.upstream.payment.clone());
-        let cart = cart_client.get_cart(with_bearer(cart_pb::GetCartRequest::default(), token));
+        // Only the lines: the prices come from the catalog below.
+        let cart = cart_client.get_cart(with_bearer(
+            cart_pb::GetCartRequest { unpriced: true, ..cart_pb::GetCartRequest::default() },
+            token,
+        ));
         let method = payment_client
             .create_payment_method(payment_pb::CreatePaymentMethodRequest { card: Some(card) });
         let (cart, method) = tokio::join!(cart, method);
         let method = method.map_err(refused)?.into_inner().payment_method.unwrap_or_default();
         let cart = cart.map_err(Error::Upstream)?.into_inner().cart.unwrap_or_default();
-        if cart.lines.is_empty() {
+        let lines = self.price(&cart).await?;
+        if lines.is_empty() {
             return Err(invalid("cart", "is empty; add something before checking out"));
         }
-        let lines = self.price(&cart).await?;
         let items_total: i64 = lines.iter().map(|line| line.line_total).sum();
         let item_count: i64 = lines.iter().map(|line| line.quantity).sum();
         let quotes = self
@@ -189,8 +193,12 @@ impl Checkout {
         }
     }
 
-    /// Prices the cart's lines from the catalog.
+    /// Prices the cart's lines from the catalog. Lines of products no longer sold are left out,
+    /// as the cart itself shows them.
     async fn price(&self, cart: &cart_pb::Cart) -> Result<Vec<Line>, Error> {
+        if cart.lines.is_empty() {
+            return Ok(Vec::new());
+        }
         let ids: Vec<String> = cart.lines.iter().map(|line| line.product_id.clone()).collect();
         let products = self
             .upstream
@@ -203,15 +211,10 @@ impl Checkout {
             .products;
         let mut lines = Vec::with_capacity(cart.lines.len());
         for cart_line in &cart.lines {
-            let product = products
-                .iter()
-                .find(|product| product.id == cart_line.product_id)
-                .ok_or_else(|| {
-                    invalid(
-                        "cart",
-                        format!("{} is no longer sold; remove it from your cart", cart_line.name),
-                    )
-                })?;
+            let Some(product) = products.iter().find(|product| product.id == cart_line.product_id)
+            else {
+                continue;
+            };
             let unit_price = product.price.as_ref().map_or(0, |price| price.amount_minor);
             lines.push(Line {
                 product_id: ProductId::parse(&product.id)

@@ -3,7 +3,10 @@
 
 use std::sync::Arc;
 
-use bazaar_contracts::events::{DeliverRequest, DeliverResponse, event_sink_service_server};
+use bazaar_contracts::events::{
+    DeliverBatchRequest, DeliverBatchResponse, DeliverRequest, DeliverResponse, DeliveryOutcome,
+    DeliveryResult, event_sink_service_server,
+};
 use prost::Message as _;
 use sqlx::AnyConnection;
 use tonic::{Request, Response, Status};
@@ -107,14 +110,102 @@ impl<H: Handler> Consumer<H> {
         if !self.event_types().contains(&envelope.r#type.as_str()) {
             return Ok(Outcome::Ignored);
         }
-        let span = tracing::info_span!("event", r#type = %envelope.r#type, event_id = %envelope.id, subject = %envelope.subject);
-        crate::telemetry::set_parent_from_traceparent(
-            &span,
-            &envelope.traceparent,
-            &envelope.tracestate,
-        );
-        let result = self.apply_in_transaction(envelope).instrument(span).await;
-        let outcome = match &result {
+        let result = self.apply_in_transaction(envelope).instrument(event_span(envelope)).await;
+        self.record(envelope, &result);
+        result
+    }
+
+    /// Applies several events, in order, each at most once. All of them commit in one transaction
+    /// (one write to disk for the batch); if any of them fails, that transaction is rolled back
+    /// and each event is applied on its own, so one bad event costs the others nothing.
+    pub async fn apply_batch(&self, envelopes: &[Envelope]) -> Vec<Result<Outcome, HandleError>> {
+        match self.apply_all_in_one_transaction(envelopes).await {
+            Ok(outcomes) => outcomes
+                .into_iter()
+                .zip(envelopes)
+                .map(|(outcome, envelope)| {
+                    let result = Ok(outcome);
+                    if outcome != Outcome::Ignored {
+                        self.record(envelope, &result);
+                    }
+                    result
+                })
+                .collect(),
+            Err(error) => {
+                tracing::debug!(
+                    error = format!("{error:#}"),
+                    "batch failed; applying its events one by one"
+                );
+                let mut results = Vec::with_capacity(envelopes.len());
+                for envelope in envelopes {
+                    results.push(self.apply(envelope).await);
+                }
+                results
+            }
+        }
+    }
+
+    async fn apply_all_in_one_transaction(
+        &self,
+        envelopes: &[Envelope],
+    ) -> Result<Vec<Outcome>, HandleError> {
+        let mut outcomes = Vec::with_capacity(envelopes.len());
+        let mut tx = None;
+        for envelope in envelopes {
+            if !self.event_types().contains(&envelope.r#type.as_str()) {
+                outcomes.push(Outcome::Ignored);
+                continue;
+            }
+            let connection = match &mut tx {
+                Some(tx) => tx,
+                None => tx.insert(self.inner.db.begin().await?),
+            };
+            let outcome =
+                self.apply_with(connection, envelope).instrument(event_span(envelope)).await?;
+            outcomes.push(outcome);
+        }
+        if let Some(tx) = tx {
+            tx.commit().await?;
+        }
+        Ok(outcomes)
+    }
+
+    async fn apply_in_transaction(&self, envelope: &Envelope) -> Result<Outcome, HandleError> {
+        let mut tx = self.inner.db.begin().await?;
+        let outcome = self.apply_with(&mut tx, envelope).await?;
+        if outcome == Outcome::Duplicate {
+            tx.rollback().await?;
+        } else {
+            tx.commit().await?;
+        }
+        Ok(outcome)
+    }
+
+    /// Records the event in the inbox and, unless it was there already, applies it.
+    async fn apply_with(
+        &self,
+        connection: &mut AnyConnection,
+        envelope: &Envelope,
+    ) -> Result<Outcome, HandleError> {
+        let inserted = sqlx::query(
+            "INSERT INTO inbox (event_id, event_type, received_at) VALUES ($1, $2, $3) ON CONFLICT (event_id) DO NOTHING",
+        )
+        .bind(&envelope.id)
+        .bind(&envelope.r#type)
+        .bind(bazaar_types::now_ms())
+        .execute(&mut *connection)
+        .await?
+        .rows_affected();
+        if inserted == 0 {
+            return Ok(Outcome::Duplicate);
+        }
+        self.inner.handler.handle(connection, envelope).await?;
+        Ok(Outcome::Applied)
+    }
+
+    /// Counts the outcome and, for an applied event, records its lag and runs the after-commit hook.
+    fn record(&self, envelope: &Envelope, result: &Result<Outcome, HandleError>) {
+        let outcome = match result {
             Ok(Outcome::Applied) => "applied",
             Ok(Outcome::Duplicate) => "duplicate",
             Ok(Outcome::Ignored) => "ignored",
@@ -128,27 +219,32 @@ impl<H: Handler> Consumer<H> {
                 .record(lag);
             self.inner.handler.after_commit(envelope);
         }
-        result
     }
 
-    async fn apply_in_transaction(&self, envelope: &Envelope) -> Result<Outcome, HandleError> {
-        let mut tx = self.inner.db.begin().await?;
-        let inserted = sqlx::query(
-            "INSERT INTO inbox (event_id, event_type, received_at) VALUES ($1, $2, $3) ON CONFLICT (event_id) DO NOTHING",
-        )
-        .bind(&envelope.id)
-        .bind(&envelope.r#type)
-        .bind(bazaar_types::now_ms())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if inserted == 0 {
-            tx.rollback().await?;
-            return Ok(Outcome::Duplicate);
+    /// Turns the result of applying a delivered event into the answer to its sender, parking it
+    /// when it can never be applied.
+    async fn answer(
+        &self,
+        envelope: &Envelope,
+        result: Result<Outcome, HandleError>,
+    ) -> (DeliveryOutcome, String) {
+        match result {
+            Ok(_) => (DeliveryOutcome::Ok, String::new()),
+            Err(HandleError::Permanent(error)) => {
+                let message = format!("{error:#}");
+                match self.park(envelope, &message).await {
+                    Ok(()) => (DeliveryOutcome::Refused, message),
+                    Err(error) => {
+                        tracing::warn!(%error, event_id = %envelope.id, "cannot park event now");
+                        (DeliveryOutcome::Retry, "cannot park the event now".to_owned())
+                    }
+                }
+            }
+            Err(HandleError::Transient(error)) => {
+                tracing::warn!(error = format!("{error:#}"), event_id = %envelope.id, "cannot apply event now");
+                (DeliveryOutcome::Retry, "cannot apply the event now".to_owned())
+            }
         }
-        self.inner.handler.handle(&mut tx, envelope).await?;
-        tx.commit().await?;
-        Ok(Outcome::Applied)
     }
 
     /// Records an event that will never be applied, for an operator to inspect.
@@ -178,6 +274,9 @@ impl<H: Handler> Consumer<H> {
     }
 }
 
+/// Events accepted in one batch.
+const MAX_BATCH: usize = 1000;
+
 #[tonic::async_trait]
 impl<H: Handler> event_sink_service_server::EventSinkService for Consumer<H> {
     async fn deliver(
@@ -188,19 +287,46 @@ impl<H: Handler> event_sink_service_server::EventSinkService for Consumer<H> {
             .into_inner()
             .event
             .ok_or_else(|| Status::invalid_argument("event: is required"))?;
-        match self.apply(&envelope).await {
-            Ok(_) => Ok(Response::new(DeliverResponse {})),
-            Err(HandleError::Permanent(error)) => {
-                let message = format!("{error:#}");
-                self.park(&envelope, &message)
-                    .await
-                    .map_err(|error| crate::grpc::internal(&error.into()))?;
-                Err(Status::invalid_argument(message))
-            }
-            Err(HandleError::Transient(error)) => {
-                tracing::warn!(error = format!("{error:#}"), event_id = %envelope.id, "cannot apply event now");
-                Err(Status::unavailable("cannot apply the event now"))
-            }
+        let result = self.apply(&envelope).await;
+        match self.answer(&envelope, result).await {
+            (DeliveryOutcome::Ok, _) => Ok(Response::new(DeliverResponse {})),
+            (DeliveryOutcome::Refused, message) => Err(Status::invalid_argument(message)),
+            (_, message) => Err(Status::unavailable(message)),
         }
     }
+
+    async fn deliver_batch(
+        &self,
+        request: Request<DeliverBatchRequest>,
+    ) -> Result<Response<DeliverBatchResponse>, Status> {
+        let events = request.into_inner().events;
+        if events.len() > MAX_BATCH {
+            return Err(Status::invalid_argument(format!(
+                "events: at most {MAX_BATCH} per batch, got {}",
+                events.len()
+            )));
+        }
+        let outcomes = self.apply_batch(&events).await;
+        let mut results = Vec::with_capacity(events.len());
+        for (envelope, result) in events.iter().zip(outcomes) {
+            let (outcome, message) = self.answer(envelope, result).await;
+            results.push(DeliveryResult {
+                event_id: envelope.id.clone(),
+                outcome: outcome.into(),
+                message,
+            });
+        }
+        Ok(Response::new(DeliverBatchResponse { results }))
+    }
+}
+
+/// The span an event is applied in, a child of the span that emitted it.
+fn event_span(envelope: &Envelope) -> tracing::Span {
+    let span = tracing::info_span!("event", r#type = %envelope.r#type, event_id = %envelope.id, subject = %envelope.subject);
+    crate::telemetry::set_parent_from_traceparent(
+        &span,
+        &envelope.traceparent,
+        &envelope.tracestate,
+    );
+    span
 }

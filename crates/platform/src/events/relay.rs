@@ -5,7 +5,6 @@
 use std::time::Duration;
 
 use anyhow::Context as _;
-use futures::StreamExt as _;
 use prost::Message as _;
 
 use super::{Envelope, Events, PublishError};
@@ -15,8 +14,6 @@ use crate::{db::Db, shutdown::CancellationToken};
 const BATCH: i64 = 128;
 /// How long a claim keeps other relays away from a row.
 const LEASE_MS: i64 = 30_000;
-/// Publishes in flight at once.
-const CONCURRENCY: usize = 32;
 /// Longest wait between two attempts at a row.
 const MAX_BACKOFF_MS: i64 = 5_000;
 
@@ -48,9 +45,9 @@ struct Claimed {
 
 async fn publish_batch(events: &Events) -> anyhow::Result<usize> {
     let now = bazaar_types::now_ms();
-    let mut tx = events.db.begin().await?;
-    // The lease condition is repeated outside the sub-select: under PostgreSQL's READ COMMITTED a
-    // concurrent relay re-checks it after waiting for our row lock, and skips rows we claimed.
+    // One statement that commits by itself. The lease condition is repeated outside the
+    // sub-select: under PostgreSQL's READ COMMITTED a concurrent relay re-checks it after waiting
+    // for our row lock, and skips rows we claimed.
     let claimed: Vec<Claimed> = sqlx::query_as(
         "UPDATE outbox SET lease_until = $1 \
          WHERE published_at IS NULL AND parked = 0 AND lease_until <= $2 AND id IN ( \
@@ -62,45 +59,56 @@ async fn publish_batch(events: &Events) -> anyhow::Result<usize> {
     .bind(now + LEASE_MS)
     .bind(now)
     .bind(BATCH)
-    .fetch_all(&mut *tx)
+    .fetch_all(events.db.writer())
     .await
     .context("claiming outbox rows")?;
-    tx.commit().await?;
     if claimed.is_empty() {
         return Ok(0);
     }
     let count = claimed.len();
-    let outcomes: Vec<(Claimed, Result<(), PublishError>)> = futures::stream::iter(claimed)
-        .map(|row| async move {
-            let result = match Envelope::decode(row.envelope.as_slice()) {
-                Ok(envelope) => {
-                    let result = events.transport.publish(&envelope).await;
-                    if result.is_ok() {
-                        let lag = (bazaar_types::now_ms() - envelope.time_ms).max(0) as f64 / 1000.0;
-                        metrics::histogram!("events_publish_lag_seconds", "type" => envelope.r#type.clone()).record(lag);
-                        metrics::counter!("events_published_total", "type" => envelope.r#type).increment(1);
-                    }
-                    result
-                }
-                Err(error) => Err(PublishError::Permanent(anyhow::Error::new(error).context("corrupt outbox row"))),
-            };
-            (row, result)
-        })
-        .buffer_unordered(CONCURRENCY)
-        .collect()
-        .await;
+    metrics::histogram!("events_relay_batch_size").record(count as f64);
+
+    // RETURNING gives no order; publish oldest first.
+    let mut claimed = claimed;
+    claimed.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut outcomes: Vec<(Claimed, Result<(), PublishError>)> = Vec::with_capacity(count);
+    let mut envelopes = Vec::with_capacity(count);
+    let mut decoded = Vec::with_capacity(count);
+    for row in claimed {
+        match Envelope::decode(row.envelope.as_slice()) {
+            Ok(envelope) => {
+                envelopes.push(envelope);
+                decoded.push(row);
+            }
+            Err(error) => {
+                let error = anyhow::Error::new(error).context("corrupt outbox row");
+                outcomes.push((row, Err(PublishError::Permanent(error))));
+            }
+        }
+    }
+    let results = events.transport.publish_batch(&envelopes).await;
+    for ((row, envelope), result) in decoded.into_iter().zip(envelopes).zip(results) {
+        if result.is_ok() {
+            let lag = (bazaar_types::now_ms() - envelope.time_ms).max(0) as f64 / 1000.0;
+            metrics::histogram!("events_publish_lag_seconds", "type" => envelope.r#type.clone())
+                .record(lag);
+            metrics::counter!("events_published_total", "type" => envelope.r#type).increment(1);
+        }
+        outcomes.push((row, result));
+    }
 
     let now = bazaar_types::now_ms();
+    let (published, failed): (Vec<_>, Vec<_>) =
+        outcomes.into_iter().partition(|(_, result)| result.is_ok());
+    let published: Vec<String> = published.into_iter().map(|(row, _)| row.id).collect();
+    if failed.is_empty() {
+        // The usual case: one statement that commits by itself.
+        mark_published(events.db.writer(), &published, now).await?;
+        return Ok(count);
+    }
     let mut tx = events.db.begin().await?;
-    let mut published = Vec::with_capacity(outcomes.len());
-    for (row, result) in outcomes {
-        let error = match result {
-            Ok(()) => {
-                published.push(row.id);
-                continue;
-            }
-            Err(error) => error,
-        };
+    for (row, result) in failed {
+        let Err(error) = result else { continue };
         let attempts = row.attempts + 1;
         let park = matches!(error, PublishError::Permanent(_))
             && attempts >= i64::from(events.max_attempts);
@@ -123,22 +131,30 @@ async fn publish_batch(events: &Events) -> anyhow::Result<usize> {
         .execute(&mut *tx)
         .await?;
     }
-    // Every published row in one statement: one round trip to the database, however many rows.
-    if !published.is_empty() {
-        let placeholders: Vec<String> =
-            (2..published.len() + 2).map(|index| format!("${index}")).collect();
-        let sql = format!(
-            "UPDATE outbox SET published_at = $1, lease_until = 0 WHERE id IN ({})",
-            placeholders.join(", ")
-        );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
-        for id in published {
-            query = query.bind(id);
-        }
-        query.execute(&mut *tx).await?;
-    }
+    mark_published(&mut *tx, &published, now).await?;
     tx.commit().await?;
     Ok(count)
+}
+
+/// Marks rows published, all in one statement: one round trip to the database however many.
+async fn mark_published<'c, E>(executor: E, ids: &[String], now: i64) -> Result<(), sqlx::Error>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let placeholders: Vec<String> = (2..ids.len() + 2).map(|index| format!("${index}")).collect();
+    let sql = format!(
+        "UPDATE outbox SET published_at = $1, lease_until = 0 WHERE id IN ({})",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
+    for id in ids {
+        query = query.bind(id);
+    }
+    query.execute(executor).await?;
+    Ok(())
 }
 
 /// Reports the outbox backlog every ten seconds and forgets old published rows and inbox entries.

@@ -162,7 +162,7 @@ async fn signed_in_users_have_their_own_cart_and_merge_the_anonymous_one(db: Tes
         .unwrap();
     let bobs = app
         .client
-        .get_cart(with_token(pb::GetCartRequest { anonymous_id: visitor }, &bob))
+        .get_cart(with_token(pb::GetCartRequest { anonymous_id: visitor, unpriced: false }, &bob))
         .await
         .unwrap()
         .into_inner()
@@ -232,7 +232,41 @@ async fn a_cart_shows_without_inventory(db: TestDb) {
     assert_eq!(cart.lines[0].available, None, "availability unknown, cart still priced");
 }
 
+async fn unpriced_carts_are_the_stored_lines_without_asking_the_catalog(db: TestDb) {
+    let mut app = spawn_app(db).await;
+    let visitor = anonymous_id();
+    let (skillet, mug) = (product("cast-iron-skillet"), product("stoneware-mug"));
+    app.add(&visitor, &skillet, 2).await.unwrap();
+    app.add(&visitor, &mug, 1).await.unwrap();
+    app.stop_catalog();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let cart = app
+        .client
+        .get_cart(pb::GetCartRequest { anonymous_id: visitor.clone(), unpriced: true })
+        .await
+        .unwrap()
+        .into_inner()
+        .cart
+        .unwrap();
+    let mut lines: Vec<(String, i64)> =
+        cart.lines.iter().map(|line| (line.product_id.clone(), line.quantity)).collect();
+    lines.sort();
+    let mut expected = vec![(skillet, 2), (mug, 1)];
+    expected.sort();
+    assert_eq!(lines, expected);
+    assert_eq!(cart.item_count, 3);
+    assert!(cart.subtotal.is_none() && cart.lines.iter().all(|line| line.unit_price.is_none()));
+    // A priced cart needs the catalog.
+    let status = app
+        .client
+        .get_cart(pb::GetCartRequest { anonymous_id: visitor, unpriced: false })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::Unavailable);
+}
+
 bazaar_testkit::backend_tests!(
+    unpriced_carts_are_the_stored_lines_without_asking_the_catalog,
     anonymous_carts_are_priced_from_the_catalog,
     lines_are_changed_and_removed,
     quantities_and_products_are_checked,

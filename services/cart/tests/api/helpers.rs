@@ -109,7 +109,7 @@ impl TestApp {
 
     pub(crate) async fn cart(&mut self, anonymous_id: &str) -> pb::Cart {
         self.client
-            .get_cart(pb::GetCartRequest { anonymous_id: anonymous_id.into() })
+            .get_cart(pb::GetCartRequest { anonymous_id: anonymous_id.into(), unpriced: false })
             .await
             .unwrap()
             .into_inner()
@@ -120,5 +120,10 @@ impl TestApp {
     /// Stops the inventory service (the second one started).
     pub(crate) fn stop_inventory(&mut self) {
         drop(self.stops.remove(1));
+    }
+
+    /// Stops the catalog service (the first one started).
+    pub(crate) fn stop_catalog(&mut self) {
+        drop(self.stops.remove(0));
     }
 }
