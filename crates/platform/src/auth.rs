@@ -118,7 +118,15 @@ struct Inner {
     identity: Option<IdentityServiceClient<Channel>>,
     /// When keys were last fetched; refetches for unknown key ids are at most one per second.
     last_fetch: Mutex<Option<Instant>>,
+    /// Tokens already verified, until they expire: a user's token comes back with every request,
+    /// and checking an Ed25519 signature costs far more than a lookup.
+    verified: std::sync::Mutex<HashMap<String, Principal>>,
 }
+
+/// Verified tokens remembered per process; when full, the memory starts afresh.
+const VERIFIED_CAPACITY: usize = 1_024;
+/// Seconds a token is accepted past its expiry, for clocks a little apart.
+const LEEWAY_SECONDS: i64 = 5;
 
 impl TokenVerifier {
     /// Builds a verifier that fetches keys from the identity service at `identity_url`.
@@ -147,6 +155,7 @@ impl TokenVerifier {
                 keys: RwLock::new(keys),
                 identity,
                 last_fetch: Mutex::new(None),
+                verified: std::sync::Mutex::new(HashMap::new()),
             }),
         }
     }
@@ -163,7 +172,24 @@ impl TokenVerifier {
     /// # Errors
     /// [`AuthError`] when it is expired, invalid, or cannot be checked now.
     pub async fn verify(&self, token: &str) -> Result<Principal, AuthError> {
-        self.verify_with(token, true).await
+        let now = bazaar_types::now_ms() / 1000;
+        if let Ok(verified) = self.inner.verified.lock()
+            && let Some(principal) = verified.get(token)
+        {
+            return if principal.expires_at + LEEWAY_SECONDS < now {
+                Err(AuthError::Expired)
+            } else {
+                Ok(principal.clone())
+            };
+        }
+        let principal = self.verify_with(token, true).await?;
+        if let Ok(mut verified) = self.inner.verified.lock() {
+            if verified.len() >= VERIFIED_CAPACITY {
+                verified.clear();
+            }
+            verified.insert(token.to_owned(), principal.clone());
+        }
+        Ok(principal)
     }
 
     /// Verifies a token's signature, issuer and audience but accepts it past its expiry (for
@@ -191,7 +217,7 @@ impl TokenVerifier {
         let mut validation = Validation::new(Algorithm::EdDSA);
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
-        validation.leeway = 5;
+        validation.leeway = LEEWAY_SECONDS.unsigned_abs();
         validation.validate_exp = check_expiry;
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         let data =
@@ -414,6 +440,23 @@ mod tests {
         let expired = key.sign(&expired).unwrap();
         assert_eq!(verifier.verify(&expired).await, Err(AuthError::Expired));
         assert!(verifier.verify_ignoring_expiry(&expired).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_remembered_token_is_still_refused_once_expired() {
+        let key = SigningKey::generate().unwrap();
+        let verifier =
+            TokenVerifier::with_keys([(key.kid().to_owned(), key.public_key().to_vec())]);
+        let token = key.sign(&claims(Duration::from_secs(60))).unwrap();
+        let first = verifier.verify(&token).await.unwrap();
+        assert_eq!(verifier.verify(&token).await.unwrap(), first, "the same answer from memory");
+        // Time passes: the remembered token expires like any other.
+        verifier.inner.verified.lock().unwrap().get_mut(&token).unwrap().expires_at -= 120;
+        assert_eq!(verifier.verify(&token).await, Err(AuthError::Expired));
+        // A tampered copy is not the remembered token.
+        let mut tampered = token.clone();
+        tampered.insert(token.len() - 3, 'x');
+        assert_eq!(verifier.verify(&tampered).await, Err(AuthError::Invalid));
     }
 
     #[test]

@@ -136,13 +136,6 @@ impl PaymentService for PaymentGrpc {
         if key.is_empty() || key.len() > 100 {
             return Err(invalid("idempotency_key", "must be 1 to 100 characters"));
         }
-        let mut connection = self.db.pool().acquire().await.map_err(Error::from)?;
-        if let Some(existing) =
-            store::payment_by_key(&mut connection, key).await.map_err(Error::from)?
-        {
-            return Ok(Response::new(pb::ChargeResponse { payment: Some(to_proto(&existing)) }));
-        }
-        drop(connection);
         let amount = request
             .amount
             .as_ref()
@@ -183,6 +176,8 @@ impl PaymentService for PaymentGrpc {
             created_at: bazaar_types::now_ms(),
             refunded_at: None,
         };
+        // A key charged before conflicts on insert, and `record` answers with the stored outcome:
+        // same key, same result, never a second charge.
         let payment = self.record(payment).await?;
         tracing::info!(payment_id = %payment.id, status = %payment.status, "charge");
         Ok(Response::new(pb::ChargeResponse { payment: Some(to_proto(&payment)) }))
