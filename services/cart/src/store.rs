@@ -61,56 +61,46 @@ pub async fn add(
 ) -> Result<(), Error> {
     let owner = owner.key();
     let now = bazaar_types::now_ms();
-    let mut tx = db.begin().await?;
+    // One statement that commits by itself: a new line if the cart has room for one, else more
+    // units on the existing line if it stays within the cap. Nothing written means one of the
+    // limits held, and a read says which.
+    let written = sqlx::query(
+        "INSERT INTO cart_lines (owner, product_id, quantity, added_at, updated_at) \
+         SELECT $1, $2, $3, $4, $4 \
+         WHERE (SELECT COUNT(*) FROM cart_lines WHERE owner = $1) < $5 \
+            OR EXISTS (SELECT 1 FROM cart_lines WHERE owner = $1 AND product_id = $2) \
+         ON CONFLICT (owner, product_id) DO UPDATE \
+         SET quantity = cart_lines.quantity + excluded.quantity, updated_at = excluded.updated_at \
+         WHERE cart_lines.quantity + excluded.quantity <= $6",
+    )
+    .bind(&owner)
+    .bind(product_id.as_str())
+    .bind(quantity)
+    .bind(now)
+    .bind(i64::try_from(MAX_LINES).unwrap_or(i64::MAX))
+    .bind(Quantity::MAX)
+    .execute(db.writer())
+    .await?
+    .rows_affected();
+    if written > 0 {
+        return Ok(());
+    }
     let existing: Option<i64> =
         sqlx::query_scalar("SELECT quantity FROM cart_lines WHERE owner = $1 AND product_id = $2")
             .bind(&owner)
             .bind(product_id.as_str())
-            .fetch_optional(&mut *tx)
+            .fetch_optional(db.pool())
             .await?;
     match existing {
-        Some(current) => {
-            let total = current.saturating_add(quantity);
-            if total > Quantity::MAX {
-                return Err(Error::Invalid(FieldErrors::single(
-                    "quantity",
-                    format!(
-                        "a cart holds at most {} of one product; it already has {current}",
-                        Quantity::MAX
-                    ),
-                )));
-            }
-            sqlx::query("UPDATE cart_lines SET quantity = $3, updated_at = $4 WHERE owner = $1 AND product_id = $2")
-                .bind(&owner)
-                .bind(product_id.as_str())
-                .bind(total)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-        }
-        None => {
-            let lines: i64 = sqlx::query_scalar(
-                "SELECT CAST(COUNT(*) AS BIGINT) FROM cart_lines WHERE owner = $1",
-            )
-            .bind(&owner)
-            .fetch_one(&mut *tx)
-            .await?;
-            if usize::try_from(lines).unwrap_or(usize::MAX) >= MAX_LINES {
-                return Err(Error::TooManyLines(MAX_LINES));
-            }
-            sqlx::query(
-                "INSERT INTO cart_lines (owner, product_id, quantity, added_at, updated_at) VALUES ($1, $2, $3, $4, $4)",
-            )
-            .bind(&owner)
-            .bind(product_id.as_str())
-            .bind(quantity)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        }
+        Some(current) => Err(Error::Invalid(FieldErrors::single(
+            "quantity",
+            format!(
+                "a cart holds at most {} of one product; it already has {current}",
+                Quantity::MAX
+            ),
+        ))),
+        None => Err(Error::TooManyLines(MAX_LINES)),
     }
-    tx.commit().await?;
-    Ok(())
 }
 
 /// Sets the quantity of a line already in the cart.

@@ -178,23 +178,23 @@ async fn load_reservation(
     connection: &mut AnyConnection,
     id: &str,
 ) -> Result<Option<Reservation>, Error> {
-    let row: Option<(String, i64)> =
-        sqlx::query_as("SELECT state, expires_at FROM reservations WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut *connection)
-            .await?;
-    let Some((state, expires_at_ms)) = row else { return Ok(None) };
-    let lines: Vec<(String, i64, i64)> = sqlx::query_as(
-        "SELECT product_id, quantity, short FROM reservation_lines WHERE reservation_id = $1 ORDER BY product_id",
+    // The reservation and its lines in one query: a reservation without lines (a tombstone)
+    // comes back as one row with no product.
+    let rows: Vec<(String, i64, Option<String>, Option<i64>, Option<i64>)> = sqlx::query_as(
+        "SELECT r.state, r.expires_at, l.product_id, l.quantity, l.short \
+         FROM reservations r LEFT JOIN reservation_lines l ON l.reservation_id = r.id \
+         WHERE r.id = $1 ORDER BY l.product_id",
     )
     .bind(id)
     .fetch_all(&mut *connection)
     .await?;
+    let Some((state, expires_at_ms, ..)) = rows.first().cloned() else { return Ok(None) };
     let mut short = Vec::new();
-    let mut parsed = Vec::with_capacity(lines.len());
-    for (product_id, quantity, is_short) in lines {
+    let mut parsed = Vec::with_capacity(rows.len());
+    for (_, _, product_id, quantity, is_short) in rows {
+        let (Some(product_id), Some(quantity)) = (product_id, quantity) else { continue };
         let product_id = ProductId::parse(&product_id).context("stored product id")?;
-        if is_short != 0 {
+        if is_short.unwrap_or(0) != 0 {
             short.push(product_id.clone());
         }
         parsed.push(Line { product_id, quantity });
@@ -208,18 +208,30 @@ async fn load_reservation(
     }))
 }
 
-async fn insert_reservation(
+/// Inserts the reservation's row unless its id exists; tells whether it did.
+async fn insert_reservation_row(
     connection: &mut AnyConnection,
     reservation: &Reservation,
     now: i64,
+) -> Result<bool, sqlx::Error> {
+    let inserted = sqlx::query(
+        "INSERT INTO reservations (id, state, expires_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) \
+         ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(&reservation.id)
+    .bind(reservation.state.as_str())
+    .bind(reservation.expires_at_ms)
+    .bind(now)
+    .execute(&mut *connection)
+    .await?
+    .rows_affected();
+    Ok(inserted == 1)
+}
+
+async fn insert_reservation_lines(
+    connection: &mut AnyConnection,
+    reservation: &Reservation,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO reservations (id, state, expires_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)")
-        .bind(&reservation.id)
-        .bind(reservation.state.as_str())
-        .bind(reservation.expires_at_ms)
-        .bind(now)
-        .execute(&mut *connection)
-        .await?;
     for line in &reservation.lines {
         sqlx::query("INSERT INTO reservation_lines (reservation_id, product_id, quantity, short) VALUES ($1, $2, $3, $4)")
             .bind(&reservation.id)
@@ -249,11 +261,20 @@ pub async fn reservation(db: &Db, id: &str) -> Result<Option<Reservation>, Error
 #[tracing::instrument(skip_all, fields(reservation_id = id))]
 pub async fn reserve(db: &Db, id: &str, lines: &[Line], ttl_ms: i64) -> Result<Reservation, Error> {
     let now = bazaar_types::now_ms();
+    let mut reservation = Reservation {
+        id: id.to_owned(),
+        state: ReservationState::Held,
+        lines: lines.to_vec(),
+        expires_at_ms: now + ttl_ms,
+        short: Vec::new(),
+    };
     let mut tx = db.begin().await?;
-    if let Some(existing) = load_reservation(&mut tx, id).await? {
-        return Ok(existing);
+    // The reservation row first: a repeat (or a concurrent duplicate) stops here and gets the
+    // first one.
+    if !insert_reservation_row(&mut tx, &reservation, now).await? {
+        tx.rollback().await?;
+        return reservation_or_not_found(db, id).await;
     }
-    let mut short = Vec::new();
     for line in lines {
         let updated = sqlx::query(
             "UPDATE stock SET reserved = reserved + $2, updated_at = $3 WHERE product_id = $1 AND on_hand - reserved >= $2",
@@ -265,34 +286,22 @@ pub async fn reserve(db: &Db, id: &str, lines: &[Line], ttl_ms: i64) -> Result<R
         .await?
         .rows_affected();
         if updated == 0 {
-            short.push(line.product_id.clone());
+            reservation.short.push(line.product_id.clone());
         }
     }
-    let state = if short.is_empty() { ReservationState::Held } else { ReservationState::Rejected };
-    let reservation = Reservation {
-        id: id.to_owned(),
-        state,
-        lines: lines.to_vec(),
-        expires_at_ms: now + ttl_ms,
-        short,
-    };
-    if state == ReservationState::Rejected {
+    if !reservation.short.is_empty() {
         // Undo the lines that were held, then remember the refusal in a transaction of its own.
         tx.rollback().await?;
+        reservation.state = ReservationState::Rejected;
         tx = db.begin().await?;
-    }
-    match insert_reservation(&mut tx, &reservation, now).await {
-        Ok(()) => {
-            tx.commit().await?;
-            Ok(reservation)
-        }
-        // A concurrent call with the same id won; ours rolls back and returns theirs.
-        Err(error) if bazaar_platform::db::is_unique_violation(&error) => {
+        if !insert_reservation_row(&mut tx, &reservation, now).await? {
             tx.rollback().await?;
-            reservation_or_not_found(db, id).await
+            return reservation_or_not_found(db, id).await;
         }
-        Err(error) => Err(error.into()),
     }
+    insert_reservation_lines(&mut tx, &reservation).await?;
+    tx.commit().await?;
+    Ok(reservation)
 }
 
 async fn reservation_or_not_found(db: &Db, id: &str) -> Result<Reservation, Error> {
@@ -387,16 +396,13 @@ pub async fn release(db: &Db, id: &str) -> Result<Reservation, Error> {
             expires_at_ms: now,
             short: Vec::new(),
         };
-        return match insert_reservation(&mut tx, &tombstone, now).await {
-            Ok(()) => {
-                tx.commit().await?;
-                Ok(tombstone)
-            }
-            Err(error) if bazaar_platform::db::is_unique_violation(&error) => {
-                tx.rollback().await?;
-                Box::pin(release(db, id)).await
-            }
-            Err(error) => Err(error.into()),
+        // A reservation stored meanwhile by a concurrent call is released instead.
+        return if insert_reservation_row(&mut tx, &tombstone, now).await? {
+            tx.commit().await?;
+            Ok(tombstone)
+        } else {
+            tx.rollback().await?;
+            Box::pin(release(db, id)).await
         };
     };
     match reservation.state {

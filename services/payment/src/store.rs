@@ -62,7 +62,6 @@ const PAYMENT_COLUMNS: &str = "id, idempotency_key, order_id, payment_method_id,
 /// # Errors
 /// When the database fails.
 pub async fn insert_method(db: &Db, card: &CheckedCard, id: &str) -> anyhow::Result<Method> {
-    let mut tx = db.begin().await?;
     sqlx::query(
         "INSERT INTO payment_methods (id, brand, last4, exp_month, exp_year, outcome, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
@@ -73,9 +72,8 @@ pub async fn insert_method(db: &Db, card: &CheckedCard, id: &str) -> anyhow::Res
     .bind(i64::from(card.exp_year))
     .bind(card.outcome.as_str())
     .bind(bazaar_types::now_ms())
-    .execute(&mut *tx)
+    .execute(db.writer())
     .await?;
-    tx.commit().await?;
     Ok(Method {
         id: id.to_owned(),
         brand: card.brand.to_owned(),

@@ -62,8 +62,8 @@ pub async fn by_order(
 /// # Errors
 /// When the database fails.
 pub async fn create(db: &Db, shipment: &Shipment) -> Result<Shipment, Error> {
-    let mut tx = db.begin().await?;
-    sqlx::query(AssertSqlSafe(format!(
+    // One statement that commits by itself; an order that has its shipment already keeps it.
+    let inserted = sqlx::query(AssertSqlSafe(format!(
         "INSERT INTO shipments ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
          ON CONFLICT (order_id) DO NOTHING"
     )))
@@ -82,11 +82,14 @@ pub async fn create(db: &Db, shipment: &Shipment) -> Result<Shipment, Error> {
     .bind(&shipment.recipient_email)
     .bind(shipment.created_at)
     .bind(shipment.updated_at)
-    .execute(&mut *tx)
-    .await?;
-    let stored = by_order(&mut tx, &shipment.order_id).await?.ok_or(Error::NotFound)?;
-    tx.commit().await?;
-    Ok(stored)
+    .execute(db.writer())
+    .await?
+    .rows_affected();
+    if inserted == 1 {
+        return Ok(shipment.clone());
+    }
+    let mut connection = db.pool().acquire().await?;
+    by_order(&mut connection, &shipment.order_id).await?.ok_or(Error::NotFound)
 }
 
 /// Cancels an order's shipment unless it has left. Idempotent.
