@@ -174,13 +174,23 @@ pub async fn set_on_hand(
     Ok(Level { on_hand, reserved })
 }
 
+/// A reservation joined with one of its lines (none for a tombstone).
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct ReservationRow {
+    state: String,
+    expires_at: i64,
+    product_id: Option<String>,
+    quantity: Option<i64>,
+    short: Option<i64>,
+}
+
 async fn load_reservation(
     connection: &mut AnyConnection,
     id: &str,
 ) -> Result<Option<Reservation>, Error> {
     // The reservation and its lines in one query: a reservation without lines (a tombstone)
     // comes back as one row with no product.
-    let rows: Vec<(String, i64, Option<String>, Option<i64>, Option<i64>)> = sqlx::query_as(
+    let rows: Vec<ReservationRow> = sqlx::query_as(
         "SELECT r.state, r.expires_at, l.product_id, l.quantity, l.short \
          FROM reservations r LEFT JOIN reservation_lines l ON l.reservation_id = r.id \
          WHERE r.id = $1 ORDER BY l.product_id",
@@ -188,10 +198,13 @@ async fn load_reservation(
     .bind(id)
     .fetch_all(&mut *connection)
     .await?;
-    let Some((state, expires_at_ms, ..)) = rows.first().cloned() else { return Ok(None) };
+    let Some(ReservationRow { state, expires_at: expires_at_ms, .. }) = rows.first().cloned()
+    else {
+        return Ok(None);
+    };
     let mut short = Vec::new();
     let mut parsed = Vec::with_capacity(rows.len());
-    for (_, _, product_id, quantity, is_short) in rows {
+    for ReservationRow { product_id, quantity, short: is_short, .. } in rows {
         let (Some(product_id), Some(quantity)) = (product_id, quantity) else { continue };
         let product_id = ProductId::parse(&product_id).context("stored product id")?;
         if is_short.unwrap_or(0) != 0 {
