@@ -165,6 +165,13 @@ async fn direct_delivers_batches_and_a_poison_event_costs_the_others_nothing() {
 
     // The consumer, serving its event sink over gRPC.
     let consumer_db = database(&dir, "notification").await;
+    let index: Option<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'inbox_received_at'",
+    )
+    .fetch_optional(consumer_db.pool())
+    .await
+    .unwrap();
+    assert!(index.is_some(), "housekeeping finds old inbox entries by index");
     let consuming =
         Events::start("notification", consumer_db.clone(), &no_sinks, timeout, shutdown.clone())
             .await
