@@ -19,6 +19,9 @@ const LATENCY_BUCKETS: &[f64] = &[
     5.0, 10.0,
 ];
 
+/// Buckets for the number of events a relay round claims (at most 128).
+const BATCH_BUCKETS: &[f64] = &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0];
+
 /// Installs the process-wide Prometheus recorder. Call once in `main`; tests leave it out and
 /// every metric call becomes a no-op.
 ///
@@ -27,6 +30,7 @@ const LATENCY_BUCKETS: &[f64] = &[
 pub fn install() -> anyhow::Result<()> {
     let handle = PrometheusBuilder::new()
         .set_buckets_for_metric(Matcher::Suffix("_seconds".to_owned()), LATENCY_BUCKETS)?
+        .set_buckets_for_metric(Matcher::Full("events_relay_batch_size".to_owned()), BATCH_BUCKETS)?
         .install_recorder()?;
     let upkeep = handle.clone();
     // Without the exporter's own listener, histograms must be drained periodically.
