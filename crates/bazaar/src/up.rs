@@ -107,13 +107,12 @@ async fn run(args: UpArgs) -> anyhow::Result<()> {
     std::net::TcpListener::bind(gateway_addr).with_context(|| {
         format!("port {} is in use; stop what uses it or pass --http-port", args.http_port)
     })?;
+    // The gateway's port is taken from the start, so no service is handed the same one.
+    let mut taken = vec![args.http_port];
     let mut ports = BTreeMap::new();
     for service in &services {
-        let port = if service.name == "gateway" {
-            args.http_port
-        } else {
-            free_port(&ports.values().copied().collect::<Vec<_>>())?
-        };
+        let port = if service.name == "gateway" { args.http_port } else { free_port(&taken)? };
+        taken.push(port);
         ports.insert(service.name, port);
     }
     let plans: Vec<Plan> = services

@@ -58,6 +58,15 @@ impl Handler for Recorder {
     }
 }
 
+/// A `UserRegistered` event about the user `subject`.
+fn registered(subject: &str) -> UserRegistered {
+    UserRegistered {
+        user_id: subject.to_owned(),
+        email: format!("{subject}@example.com"),
+        name: subject.to_owned(),
+    }
+}
+
 async fn database(dir: &tempfile::TempDir, name: &str) -> Db {
     let url = format!("sqlite://{}?mode=rwc", dir.path().join(format!("{name}.db")).display());
     Db::connect(&url, &NO_MIGRATIONS).await.unwrap()
@@ -101,12 +110,7 @@ async fn nats_applies_each_event_once_and_parks_poison() {
     let mut ids = Vec::new();
     for subject in ["first", "poison", "flaky", "second"] {
         let mut tx = emitter_db.begin().await.unwrap();
-        let event = UserRegistered {
-            user_id: subject.to_owned(),
-            email: format!("{subject}@example.com"),
-            name: subject.to_owned(),
-        };
-        ids.push(publisher.emit(&mut tx, subject, &event).await.unwrap());
+        ids.push(publisher.emit(&mut tx, subject, &registered(subject)).await.unwrap());
         tx.commit().await.unwrap();
         publisher.wake();
     }
@@ -131,14 +135,7 @@ async fn nats_applies_each_event_once_and_parks_poison() {
     assert_eq!(parked, expected, "the poison and the endlessly failing event are parked");
 
     // Delivered again (a lost acknowledgement, a replay): nothing changes.
-    let again = bazaar_platform::events::envelope(
-        "third",
-        &UserRegistered {
-            user_id: "third".into(),
-            email: "t@example.com".into(),
-            name: "T".into(),
-        },
-    );
+    let again = bazaar_platform::events::envelope("third", &registered("third"));
     assert_eq!(consumer.apply(&again).await.unwrap(), Outcome::Applied);
     assert_eq!(consumer.apply(&again).await.unwrap(), Outcome::Duplicate);
     assert_eq!(recorder.applied.lock().unwrap().iter().filter(|s| *s == "third").count(), 1);
@@ -208,12 +205,7 @@ async fn direct_delivers_batches_and_a_poison_event_costs_the_others_nothing() {
     let mut tx = emitter_db.begin().await.unwrap();
     let mut ids = Vec::new();
     for subject in ["first", "poison", "second", "third"] {
-        let event = UserRegistered {
-            user_id: subject.to_owned(),
-            email: format!("{subject}@example.com"),
-            name: subject.to_owned(),
-        };
-        ids.push(publisher.emit(&mut tx, subject, &event).await.unwrap());
+        ids.push(publisher.emit(&mut tx, subject, &registered(subject)).await.unwrap());
     }
     tx.commit().await.unwrap();
     publisher.wake();
@@ -255,14 +247,7 @@ async fn direct_delivers_batches_and_a_poison_event_costs_the_others_nothing() {
 
     // A batch sent again, with an event twice and one of a type not consumed: one answer per
     // event, every one OK, nothing applied twice.
-    let again = bazaar_platform::events::envelope(
-        "fourth",
-        &UserRegistered {
-            user_id: "fourth".into(),
-            email: "f@example.com".into(),
-            name: "F".into(),
-        },
-    );
+    let again = bazaar_platform::events::envelope("fourth", &registered("fourth"));
     let mut other = again.clone();
     other.r#type = "bazaar.orders.order_cancelled.v1".to_owned();
     other.id = uuid::Uuid::now_v7().to_string();

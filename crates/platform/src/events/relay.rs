@@ -48,7 +48,7 @@ async fn publish_batch(events: &Events) -> anyhow::Result<usize> {
     // One statement that commits by itself. The lease condition is repeated outside the
     // sub-select: under PostgreSQL's READ COMMITTED a concurrent relay re-checks it after waiting
     // for our row lock, and skips rows we claimed.
-    let claimed: Vec<Claimed> = sqlx::query_as(
+    let mut claimed: Vec<Claimed> = sqlx::query_as(
         "UPDATE outbox SET lease_until = $1 \
          WHERE published_at IS NULL AND parked = 0 AND lease_until <= $2 AND id IN ( \
              SELECT id FROM outbox \
@@ -69,7 +69,6 @@ async fn publish_batch(events: &Events) -> anyhow::Result<usize> {
     metrics::histogram!("events_relay_batch_size").record(count as f64);
 
     // RETURNING gives no order; publish oldest first.
-    let mut claimed = claimed;
     claimed.sort_by(|a, b| a.id.cmp(&b.id));
     let mut outcomes: Vec<(Claimed, Result<(), PublishError>)> = Vec::with_capacity(count);
     let mut envelopes = Vec::with_capacity(count);
@@ -86,7 +85,11 @@ async fn publish_batch(events: &Events) -> anyhow::Result<usize> {
             }
         }
     }
-    let results = events.transport.publish_batch(&envelopes).await;
+    let results = if envelopes.is_empty() {
+        Vec::new()
+    } else {
+        events.transport.publish_batch(&envelopes).await
+    };
     for ((row, envelope), result) in decoded.into_iter().zip(envelopes).zip(results) {
         if result.is_ok() {
             let lag = (bazaar_types::now_ms() - envelope.time_ms).max(0) as f64 / 1000.0;
