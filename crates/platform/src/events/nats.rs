@@ -171,7 +171,16 @@ impl NatsTransport {
             )
             .await
             .with_context(|| format!("opening consumer {durable}"))?;
-        let mut messages = pull_consumer.messages().await.context("starting to pull")?;
+        // Short pull requests with frequent idle heartbeats: after the server restarts, a pull
+        // lost with the old connection is noticed within seconds (a missed heartbeat ends this
+        // loop and the caller reconnects), not after the library's 30 s default.
+        let mut messages = pull_consumer
+            .stream()
+            .expires(Duration::from_secs(10))
+            .heartbeat(Duration::from_secs(2))
+            .messages()
+            .await
+            .context("starting to pull")?;
         loop {
             let next = tokio::select! {
                 next = messages.next() => next,
