@@ -77,6 +77,12 @@ pub struct UpArgs {
     /// Extra `--name value` flags for one service, as `service:--flag=value` (repeatable).
     #[arg(long = "service-arg", value_name = "SERVICE:FLAG")]
     pub service_args: Vec<String>,
+
+    /// Run each service's own binary (`bazaar-catalog`, ...) from the directory of this
+    /// executable instead of `bazaar serve <service>`: smaller processes, as in a container. Build
+    /// them first with `cargo build --release --workspace --bins`.
+    #[arg(long, env = "BAZAAR_SERVICE_BINARIES")]
+    pub service_binaries: bool,
 }
 
 impl UpArgs {

@@ -95,6 +95,31 @@ type SharedState = Arc<Mutex<State>>;
 /// one in a per-thread arena for good. Containers set the same in `deploy/Dockerfile`.
 const MALLOC_TUNABLES: &str = "glibc.malloc.mmap_threshold=4194304";
 
+/// The program each service runs: with `--service-binaries`, its own binary next to this
+/// executable (all must exist, so a half-built set fails at once with the command that builds
+/// it); otherwise none, and every service runs as `bazaar serve <service>`.
+fn programs(
+    exe: &Path,
+    services: &[ServiceInfo],
+    own_binaries: bool,
+) -> anyhow::Result<BTreeMap<&'static str, PathBuf>> {
+    let mut programs = BTreeMap::new();
+    if !own_binaries {
+        return Ok(programs);
+    }
+    let dir = exe.parent().context("locating the directory of the bazaar executable")?;
+    for service in services {
+        let path = dir.join(format!("bazaar-{}{}", service.name, std::env::consts::EXE_SUFFIX));
+        anyhow::ensure!(
+            path.is_file(),
+            "--service-binaries: {} is missing; build the services with `cargo build --release --workspace --bins`",
+            path.display()
+        );
+        programs.insert(service.name, path);
+    }
+    Ok(programs)
+}
+
 async fn run(args: UpArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     std::fs::create_dir_all(&args.data_dir)
@@ -102,6 +127,7 @@ async fn run(args: UpArgs) -> anyhow::Result<()> {
     let data_dir = std::fs::canonicalize(&args.data_dir)?;
     let exe = std::env::current_exe().context("locating the bazaar executable")?;
     let services = topology::services();
+    let programs = programs(&exe, &services, args.service_binaries)?;
 
     let gateway_addr = SocketAddr::new(args.http_host, args.http_port);
     std::net::TcpListener::bind(gateway_addr).with_context(|| {
@@ -142,8 +168,9 @@ async fn run(args: UpArgs) -> anyhow::Result<()> {
         .cloned()
         .map(|plan| {
             let context = Supervisor {
-                plan,
+                own_binary: programs.get(plan.name).cloned(),
                 exe: exe.clone(),
+                plan,
                 state: Arc::clone(&state),
                 state_file: state_file.clone(),
                 shutdown: shutdown.clone(),
@@ -315,7 +342,10 @@ async fn wait_until_ready(plans: &[Plan]) -> anyhow::Result<()> {
 /// Keeps one service running.
 struct Supervisor {
     plan: Plan,
+    /// The `bazaar` executable, run as `bazaar serve <service>`...
     exe: PathBuf,
+    /// ... unless the service's own binary is to run (`--service-binaries`).
+    own_binary: Option<PathBuf>,
     state: SharedState,
     state_file: PathBuf,
     shutdown: CancellationToken,
@@ -375,10 +405,15 @@ impl Supervisor {
     }
 
     fn spawn(&self) -> anyhow::Result<tokio::process::Child> {
-        let mut command = Command::new(&self.exe);
+        let mut command = match &self.own_binary {
+            Some(binary) => Command::new(binary),
+            None => {
+                let mut command = Command::new(&self.exe);
+                command.arg("serve").arg(self.plan.name);
+                command
+            }
+        };
         command
-            .arg("serve")
-            .arg(self.plan.name)
             .args(&self.plan.args)
             .env("BAZAAR_EXIT_WITH_PARENT", "true")
             .env("GLIBC_TUNABLES", MALLOC_TUNABLES)
@@ -441,5 +476,29 @@ async fn forward<R: tokio::io::AsyncRead + Unpin>(name: &'static str, reader: Bu
     while let Ok(Some(line)) = lines.next_line().await {
         let mut stderr = std::io::stderr().lock();
         let _ = writeln!(stderr, "{name:>14} | {line}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_binaries_are_used_only_when_asked_for_and_all_present() {
+        let dir = tempfile::tempdir().unwrap();
+        let exe = dir.path().join("bazaar");
+        let services = topology::services();
+        assert!(programs(&exe, &services, false).unwrap().is_empty());
+
+        let error = programs(&exe, &services, true).unwrap_err().to_string();
+        assert!(error.contains("bazaar-"), "{error}");
+        assert!(error.contains("cargo build --release --workspace --bins"), "{error}");
+
+        for service in &services {
+            std::fs::write(dir.path().join(format!("bazaar-{}", service.name)), b"").unwrap();
+        }
+        let programs = programs(&exe, &services, true).unwrap();
+        assert_eq!(programs.len(), services.len());
+        assert_eq!(programs["catalog"], dir.path().join("bazaar-catalog"));
     }
 }

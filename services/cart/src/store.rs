@@ -220,14 +220,19 @@ pub async fn remove_ordered(
     let now = bazaar_types::now_ms();
     for line in ordered {
         // Delete first: after the update a smaller remainder could match the delete by mistake.
-        sqlx::query(
+        // Usually the whole line was ordered and the delete is all there is to do.
+        let deleted = sqlx::query(
             "DELETE FROM cart_lines WHERE owner = $1 AND product_id = $2 AND quantity <= $3",
         )
         .bind(&owner)
         .bind(line.product_id.as_str())
         .bind(line.quantity)
         .execute(&mut *connection)
-        .await?;
+        .await?
+        .rows_affected();
+        if deleted > 0 {
+            continue;
+        }
         sqlx::query(
             "UPDATE cart_lines SET quantity = quantity - $3, updated_at = $4 WHERE owner = $1 AND product_id = $2 AND quantity > $3",
         )
