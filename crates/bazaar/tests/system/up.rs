@@ -56,3 +56,46 @@ async fn the_shop_serves_recovers_from_a_crash_and_stops_cleanly() {
         assert!(!alive(pid), "process {pid} outlived bazaar up");
     }
 }
+
+/// With `--service-binaries` every service runs its own binary. They sit beside `bazaar` once the
+/// workspace's binaries are built (`cargo test --workspace` builds them for the services' own
+/// tests); a narrower build has none, and this test says it was skipped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_service_can_run_its_own_binary() {
+    let dir = std::path::Path::new(env!("CARGO_BIN_EXE_bazaar")).parent().unwrap();
+    let services = bazaar::topology::services();
+    let missing: Vec<&str> = services
+        .iter()
+        .map(|service| service.name)
+        .filter(|name| !dir.join(format!("bazaar-{name}")).is_file())
+        .collect();
+    if !missing.is_empty() {
+        eprintln!(
+            "skipped: no service binaries beside bazaar ({missing:?}); run cargo test --workspace"
+        );
+        return;
+    }
+    let mut shop = Shop::start(&["--service-binaries"]);
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
+    let (status, product) = get(&client, &format!("{}/products/cast-iron-skillet", shop.url)).await;
+    assert_eq!(status, 200);
+    assert!(product.contains("$45.00"));
+
+    let children = shop.service_pids();
+    assert_eq!(children.len(), services.len(), "{children:?}");
+    for service in &services {
+        let pid = shop.service_pid(service.name).unwrap();
+        let command = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap();
+        let program = command.split(|byte| *byte == 0).next().unwrap();
+        assert!(
+            program.ends_with(format!("bazaar-{}", service.name).as_bytes()),
+            "{} runs {}",
+            service.name,
+            String::from_utf8_lossy(program)
+        );
+    }
+    assert!(shop.stop().await.success());
+    for pid in children {
+        assert!(!alive(pid), "process {pid} outlived bazaar up");
+    }
+}
