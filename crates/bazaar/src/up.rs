@@ -46,6 +46,14 @@ pub fn main(args: UpArgs) -> ExitCode {
     if let Err(message) = args.validate() {
         bazaar_platform::config::exit_bad_config("bazaar up", &message);
     }
+    // A missing service binary is a configuration error too: reported before any port is bound.
+    let programs = std::env::current_exe()
+        .context("locating the bazaar executable")
+        .and_then(|exe| programs(&exe, &topology::services(), args.service_binaries));
+    let programs = match programs {
+        Ok(programs) => programs,
+        Err(error) => bazaar_platform::config::exit_bad_config("bazaar up", &format!("{error:#}")),
+    };
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new("info"))
@@ -59,7 +67,7 @@ pub fn main(args: UpArgs) -> ExitCode {
                 return bazaar_platform::config::exit_code("bazaar up", Err(error.into()));
             }
         };
-    let result = runtime.block_on(run(args));
+    let result = runtime.block_on(run(args, programs));
     runtime.shutdown_timeout(Duration::from_secs(1));
     bazaar_platform::config::exit_code("bazaar up", result)
 }
@@ -120,14 +128,13 @@ fn programs(
     Ok(programs)
 }
 
-async fn run(args: UpArgs) -> anyhow::Result<()> {
+async fn run(args: UpArgs, programs: BTreeMap<&'static str, PathBuf>) -> anyhow::Result<()> {
     let started = Instant::now();
     std::fs::create_dir_all(&args.data_dir)
         .with_context(|| format!("creating {}", args.data_dir.display()))?;
     let data_dir = std::fs::canonicalize(&args.data_dir)?;
     let exe = std::env::current_exe().context("locating the bazaar executable")?;
     let services = topology::services();
-    let programs = programs(&exe, &services, args.service_binaries)?;
 
     let gateway_addr = SocketAddr::new(args.http_host, args.http_port);
     std::net::TcpListener::bind(gateway_addr).with_context(|| {
