@@ -1,19 +1,37 @@
-//! The database: SQLite (a file per service, WAL, `synchronous=FULL`) or PostgreSQL, through sqlx's
-//! `Any` driver with one portable SQL dialect, and the service's embedded migrations for that backend.
+//! The database: SQLite (a file per service, WAL, every commit on disk before it is acknowledged)
+//! or PostgreSQL, through sqlx's `Any` driver with one portable SQL dialect, and the service's
+//! embedded migrations for that backend.
 //!
-//! On SQLite every write transaction goes through a single writer connection, so writers queue in
-//! the process instead of failing with `SQLITE_BUSY`; reads use a separate pool and never block on
-//! writers (WAL). On PostgreSQL both are the same pool.
+//! On SQLite every write goes through a single writer connection, so writers queue in the process
+//! instead of failing with `SQLITE_BUSY`; reads use a separate pool and never block on writers
+//! (WAL). The writer is held outside any pool: a pool checks every connection given back with a
+//! round trip to it, which for SQLite is a hand-off to the connection's thread and back, as costly
+//! as a statement. On PostgreSQL reads and writes share one pool.
+//!
+//! SQLite commits are made durable by group commit: the writer commits without waiting for the
+//! disk (`synchronous=NORMAL`), and [`WriteTx::commit`] then waits for one `fsync` of the
+//! write-ahead log that starts after the commit. Commits that finish while an `fsync` runs share
+//! the next one, so under load one disk flush acknowledges many commits, and the single writer is
+//! never held while the disk works. A commit is acknowledged exactly when `synchronous=FULL` would
+//! acknowledge it: once its log frames are on disk.
 
-use std::{borrow::Cow, str::FromStr, time::Duration};
+use std::{
+    borrow::Cow,
+    ops::{Deref, DerefMut},
+    path::PathBuf,
+    str::FromStr,
+    sync::{Arc, mpsc},
+    time::Duration,
+};
 
 use anyhow::Context as _;
 use sqlx::{
-    Any, AnyPool, Transaction,
+    Any, AnyConnection, AnyPool, Connection as _, Transaction,
     any::{AnyConnectOptions, AnyPoolOptions},
     error::ErrorKind,
     migrate::Migrator,
 };
+use tokio::sync::{Mutex, OwnedMutexGuard, oneshot};
 
 /// Platform tables (outbox, inbox, parked events) added to every service's migrations.
 static PLATFORM_SQLITE: Migrator = sqlx::migrate!("migrations/sqlite");
@@ -41,12 +59,252 @@ pub enum Backend {
     Postgres,
 }
 
+/// Set on every SQLite connection. WAL lets readers run beside the writer. NORMAL leaves the
+/// flush of each commit to the group commit (see the module's documentation), which makes it as
+/// durable as FULL would before acknowledging it.
+const SQLITE_PRAGMAS: [&str; 4] = [
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA synchronous = NORMAL",
+    "PRAGMA busy_timeout = 10000",
+    "PRAGMA foreign_keys = ON",
+];
+
 /// A connected, migrated database.
 #[derive(Debug, Clone)]
 pub struct Db {
     backend: Backend,
     reader: AnyPool,
-    writer: AnyPool,
+    writer: Writer,
+    /// Flushes the SQLite write-ahead log; `None` on PostgreSQL (whose commits are durable by
+    /// themselves) and for an in-memory database.
+    log: Option<Arc<LogFlusher>>,
+}
+
+/// Where writes go.
+#[derive(Debug, Clone)]
+enum Writer {
+    /// PostgreSQL: the shared pool.
+    Pool(AnyPool),
+    /// SQLite: the one writer connection.
+    Single(Arc<Mutex<SingleWriter>>),
+}
+
+/// SQLite's writer connection, and whether a transaction was abandoned on it (dropped without
+/// commit or rollback: the next user rolls it back before anything else).
+#[derive(Debug)]
+struct SingleWriter {
+    connection: AnyConnection,
+    abandoned: bool,
+}
+
+impl SingleWriter {
+    /// Rolls back a transaction left open, if any.
+    async fn clean(&mut self) -> Result<(), sqlx::Error> {
+        if self.abandoned {
+            // An abandoned commit may have gone through after all: then there is nothing to
+            // roll back, and SQLite says so.
+            if let Err(error) = sqlx::raw_sql("ROLLBACK").execute(&mut self.connection).await
+                && !error.to_string().contains("no transaction is active")
+            {
+                return Err(error);
+            }
+            self.abandoned = false;
+        }
+        Ok(())
+    }
+}
+
+/// The writer, held for one statement that commits by itself ([`Db::writer`]). Statements run
+/// on it through `&mut *writer` (an [`AnyConnection`]).
+#[derive(Debug)]
+pub struct WriterGuard(WriterGuardInner);
+
+#[derive(Debug)]
+enum WriterGuardInner {
+    Pooled(sqlx::pool::PoolConnection<Any>),
+    Single(OwnedMutexGuard<SingleWriter>),
+}
+
+impl Deref for WriterGuard {
+    type Target = AnyConnection;
+
+    fn deref(&self) -> &AnyConnection {
+        match &self.0 {
+            WriterGuardInner::Pooled(connection) => connection,
+            WriterGuardInner::Single(writer) => &writer.connection,
+        }
+    }
+}
+
+impl DerefMut for WriterGuard {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        match &mut self.0 {
+            WriterGuardInner::Pooled(connection) => connection,
+            WriterGuardInner::Single(writer) => &mut writer.connection,
+        }
+    }
+}
+
+/// A write transaction. Its [`commit`](WriteTx::commit) returns once the changes are on disk.
+/// Statements run on it through `&mut *tx` (an [`AnyConnection`]). Dropped without a commit, it
+/// rolls back.
+#[derive(Debug)]
+pub struct WriteTx {
+    inner: TxInner,
+    log: Option<Arc<LogFlusher>>,
+}
+
+#[derive(Debug)]
+enum TxInner {
+    Pooled(Transaction<'static, Any>),
+    Single(SingleTx),
+}
+
+/// The SQLite writer with `BEGIN` run on it; `open` until committed or rolled back.
+#[derive(Debug)]
+struct SingleTx {
+    writer: OwnedMutexGuard<SingleWriter>,
+    open: bool,
+}
+
+impl Drop for SingleTx {
+    fn drop(&mut self) {
+        if self.open {
+            self.writer.abandoned = true;
+        }
+    }
+}
+
+impl WriteTx {
+    /// Commits and waits until the commit is durable.
+    ///
+    /// # Errors
+    /// When the commit or the flush to disk fails.
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        let Self { inner, log } = self;
+        match inner {
+            TxInner::Pooled(tx) => tx.commit().await?,
+            TxInner::Single(mut tx) => {
+                sqlx::raw_sql("COMMIT").execute(&mut tx.writer.connection).await?;
+                tx.open = false;
+            }
+        }
+        match log {
+            Some(log) => log.flush().await,
+            None => Ok(()),
+        }
+    }
+
+    /// Rolls back.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        match self.inner {
+            TxInner::Pooled(tx) => tx.rollback().await,
+            TxInner::Single(mut tx) => {
+                sqlx::raw_sql("ROLLBACK").execute(&mut tx.writer.connection).await?;
+                tx.open = false;
+                Ok(())
+            }
+        }
+    }
+}
+
+impl Deref for WriteTx {
+    type Target = AnyConnection;
+
+    fn deref(&self) -> &AnyConnection {
+        match &self.inner {
+            TxInner::Pooled(tx) => tx,
+            TxInner::Single(tx) => &tx.writer.connection,
+        }
+    }
+}
+
+impl DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        match &mut self.inner {
+            TxInner::Pooled(tx) => tx,
+            TxInner::Single(tx) => &mut tx.writer.connection,
+        }
+    }
+}
+
+/// Waits for the SQLite writer as long as a pool would wait for a connection, then gives up.
+async fn lock_writer(
+    single: &Arc<Mutex<SingleWriter>>,
+) -> Result<OwnedMutexGuard<SingleWriter>, sqlx::Error> {
+    tokio::time::timeout(CONNECTION_WAIT, single.clone().lock_owned())
+        .await
+        .map_err(|_| sqlx::Error::PoolTimedOut)
+}
+
+/// Longest wait for a connection (or for the SQLite writer).
+const CONNECTION_WAIT: Duration = Duration::from_secs(10);
+
+/// Group commit for SQLite: a thread that `fsync`s the write-ahead log for every waiter queued
+/// before the flush starts, so concurrent commits share one flush.
+#[derive(Debug)]
+struct LogFlusher {
+    requests: mpsc::Sender<oneshot::Sender<Result<(), String>>>,
+}
+
+impl LogFlusher {
+    /// Starts the flushing thread for the log at `path`. The thread ends with the last handle.
+    fn start(path: PathBuf) -> std::io::Result<Self> {
+        let (requests, queue) = mpsc::channel::<oneshot::Sender<Result<(), String>>>();
+        std::thread::Builder::new().name("sqlite-log-sync".to_owned()).spawn(move || {
+            // After a failed fsync the kernel may have dropped the dirty pages, so a later fsync
+            // that succeeds proves nothing: every flush fails from then on, and the service stops
+            // acknowledging writes (and is no longer ready) until it restarts and recovers from
+            // what is on disk.
+            let mut failed: Option<String> = None;
+            while let Ok(first) = queue.recv() {
+                let waiters: Vec<_> = std::iter::once(first).chain(queue.try_iter()).collect();
+                let result = match &failed {
+                    Some(error) => Err(error.clone()),
+                    None => sync_file(&path).map_err(|error| {
+                        let message = format!("flushing {} to disk: {error}", path.display());
+                        tracing::error!(error = %message, "database log flush failed; writes are refused until restart");
+                        failed = Some(message.clone());
+                        message
+                    }),
+                };
+                metrics::histogram!("db_group_commit_size").record(waiters.len() as f64);
+                for waiter in waiters {
+                    let _ = waiter.send(result.clone());
+                }
+            }
+        })?;
+        Ok(Self { requests })
+    }
+
+    /// Waits for a flush that starts after this call: everything committed before it is then on
+    /// disk.
+    async fn flush(&self) -> Result<(), sqlx::Error> {
+        let (done, flushed) = oneshot::channel();
+        self.requests.send(done).map_err(|_| flusher_gone())?;
+        flushed
+            .await
+            .map_err(|_| flusher_gone())?
+            .map_err(|message| sqlx::Error::Io(std::io::Error::other(message)))
+    }
+}
+
+fn flusher_gone() -> sqlx::Error {
+    sqlx::Error::Io(std::io::Error::other("the database log flusher stopped"))
+}
+
+/// `fsync`s a file, opened afresh so that a log SQLite deleted and created again is the one
+/// flushed. No file means nothing to flush: SQLite removes the log only after copying it into the
+/// database and syncing that.
+fn sync_file(path: &std::path::Path) -> std::io::Result<()> {
+    match std::fs::File::open(path) {
+        Ok(file) => file.sync_all(),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(error) => Err(error),
+    }
 }
 
 impl Db {
@@ -87,7 +345,15 @@ impl Db {
         let mut all: Vec<_> = service.iter().chain(platform.iter()).cloned().collect();
         all.sort_by_key(|migration| migration.version);
         let migrator = Migrator { migrations: Cow::Owned(all), ..Migrator::DEFAULT };
-        migrator.run(&db.writer).await.with_context(|| format!("migrating database {shown}"))?;
+        let mut writer = db.writer().await.with_context(|| format!("opening database {shown}"))?;
+        migrator.run(&mut *writer).await.with_context(|| format!("migrating database {shown}"))?;
+        drop(writer);
+        // The migrations created the log beside the database: make both names and the schema durable.
+        if let Some(path) = sqlite_path(url) {
+            sync_directory_of(std::path::Path::new(path))
+                .with_context(|| format!("syncing the directory of {shown}"))?;
+        }
+        db.durable().await.with_context(|| format!("flushing database {shown}"))?;
         Ok(db)
     }
 
@@ -104,28 +370,36 @@ impl Db {
             AnyPoolOptions::new()
                 .max_connections(max)
                 .min_connections(1)
-                .acquire_timeout(Duration::from_secs(10))
+                // Connections to a local file are kept for the life of the process: the log then
+                // stays the same file from start to end, and its directory entry is synced once.
+                .max_lifetime(None)
+                .idle_timeout(None)
+                .acquire_timeout(CONNECTION_WAIT)
                 // A connection to a local file cannot go stale; pinging it before every use would
                 // cost a round trip to its worker thread per query.
                 .test_before_acquire(false)
                 .after_connect(|connection, _| {
                     Box::pin(async move {
-                        // WAL lets readers run beside the writer; FULL makes every commit durable
-                        // (orders, payments, reservations and outbox rows must survive a crash).
-                        sqlx::query("PRAGMA journal_mode = WAL").execute(&mut *connection).await?;
-                        sqlx::query("PRAGMA synchronous = FULL").execute(&mut *connection).await?;
-                        sqlx::query("PRAGMA busy_timeout = 10000")
-                            .execute(&mut *connection)
-                            .await?;
-                        sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *connection).await?;
+                        for pragma in SQLITE_PRAGMAS {
+                            sqlx::raw_sql(pragma).execute(&mut *connection).await?;
+                        }
                         Ok(())
                     })
                 })
                 .connect_with(options.clone())
         };
-        let writer = pool(1).await?;
+        let mut connection = sqlx::AnyConnection::connect_with(&options).await?;
+        for pragma in SQLITE_PRAGMAS {
+            sqlx::raw_sql(pragma).execute(&mut connection).await?;
+        }
+        let writer =
+            Writer::Single(Arc::new(Mutex::new(SingleWriter { connection, abandoned: false })));
         let reader = pool(4).await?;
-        Ok(Self { backend: Backend::Sqlite, reader, writer })
+        let log = match sqlite_path(url) {
+            Some(path) => Some(Arc::new(LogFlusher::start(PathBuf::from(format!("{path}-wal")))?)),
+            None => None,
+        };
+        Ok(Self { backend: Backend::Sqlite, reader, writer, log })
     }
 
     async fn connect_postgres(url: &str, max_connections: u32) -> anyhow::Result<Self> {
@@ -138,7 +412,12 @@ impl Db {
             .test_before_acquire(true)
             .connect(url)
             .await?;
-        Ok(Self { backend: Backend::Postgres, reader: pool.clone(), writer: pool })
+        Ok(Self {
+            backend: Backend::Postgres,
+            reader: pool.clone(),
+            writer: Writer::Pool(pool),
+            log: None,
+        })
     }
 
     /// Returns the backend.
@@ -153,31 +432,80 @@ impl Db {
 
     /// Returns the writer, for a write of one statement that commits by itself: on SQLite that is
     /// one hand-off to the connection's thread instead of three for `BEGIN`, the statement and
-    /// `COMMIT`.
-    pub fn writer(&self) -> &AnyPool {
-        &self.writer
+    /// `COMMIT`. Follow it with [`Db::durable`] before acknowledging the write, unless losing it
+    /// to a power cut is harmless (a lease, a mark that only saves repeating idempotent work).
+    ///
+    /// # Errors
+    /// When no connection can be had.
+    pub async fn writer(&self) -> Result<WriterGuard, sqlx::Error> {
+        match &self.writer {
+            Writer::Pool(pool) => Ok(WriterGuard(WriterGuardInner::Pooled(pool.acquire().await?))),
+            Writer::Single(single) => {
+                let mut writer = lock_writer(single).await?;
+                writer.clean().await?;
+                Ok(WriterGuard(WriterGuardInner::Single(writer)))
+            }
+        }
+    }
+
+    /// Waits until everything committed before the call is on disk (a no-op on PostgreSQL,
+    /// whose commits are durable when they return).
+    ///
+    /// # Errors
+    /// When the flush fails.
+    pub async fn durable(&self) -> Result<(), sqlx::Error> {
+        match &self.log {
+            Some(log) => log.flush().await,
+            None => Ok(()),
+        }
     }
 
     /// Starts a write transaction.
     ///
     /// # Errors
     /// When no connection can be had.
-    pub async fn begin(&self) -> Result<Transaction<'static, Any>, sqlx::Error> {
+    pub async fn begin(&self) -> Result<WriteTx, sqlx::Error> {
         let started = std::time::Instant::now();
-        let tx = self.writer.begin().await;
+        let inner = match &self.writer {
+            Writer::Pool(pool) => TxInner::Pooled(pool.begin().await?),
+            Writer::Single(single) => {
+                let mut writer = lock_writer(single).await?;
+                writer.clean().await?;
+                // Open from here: should this future be dropped with `BEGIN` sent, the next user
+                // rolls back. Only this connection writes, so the write lock is taken at once.
+                let mut tx = SingleTx { writer, open: true };
+                sqlx::raw_sql("BEGIN IMMEDIATE").execute(&mut tx.writer.connection).await?;
+                TxInner::Single(tx)
+            }
+        };
         metrics::histogram!("db_begin_seconds").record(started.elapsed().as_secs_f64());
-        tx
+        Ok(WriteTx { inner, log: self.log.clone() })
     }
 
-    /// Tells whether the database answers a trivial query within a second.
+    /// Tells whether the database answers a trivial query within a second and can still make
+    /// writes durable.
     pub async fn ping(&self) -> bool {
-        let query = sqlx::query("SELECT 1").execute(&self.reader);
-        matches!(tokio::time::timeout(Duration::from_secs(1), query).await, Ok(Ok(_)))
+        let check = async {
+            sqlx::query("SELECT 1").execute(&self.reader).await?;
+            self.durable().await
+        };
+        matches!(tokio::time::timeout(Duration::from_secs(1), check).await, Ok(Ok(())))
     }
 
     /// Closes both pools.
     pub async fn close(&self) {
-        self.writer.close().await;
+        match &self.writer {
+            Writer::Pool(pool) => pool.close().await,
+            // The connection closes with the last handle; a checkpoint now leaves a short log.
+            Writer::Single(single) => {
+                let mut writer = single.lock().await;
+                if writer.clean().await.is_ok() {
+                    let _ = sqlx::raw_sql("PRAGMA wal_checkpoint(PASSIVE)")
+                        .execute(&mut writer.connection)
+                        .await;
+                }
+            }
+        }
         self.reader.close().await;
     }
 }
@@ -210,6 +538,15 @@ pub fn redact(url: &str) -> String {
         }
         _ => url.to_owned(),
     }
+}
+
+/// Makes the directory entries of a database's files durable (the log is created beside it).
+fn sync_directory_of(database: &std::path::Path) -> std::io::Result<()> {
+    let directory = match database.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => std::path::Path::new("."),
+    };
+    std::fs::File::open(directory)?.sync_all()
 }
 
 fn sqlite_path(url: &str) -> Option<&str> {

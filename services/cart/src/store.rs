@@ -79,10 +79,11 @@ pub async fn add(
     .bind(now)
     .bind(i64::try_from(MAX_LINES).unwrap_or(i64::MAX))
     .bind(Quantity::MAX)
-    .execute(db.writer())
+    .execute(&mut *db.writer().await?)
     .await?
     .rows_affected();
     if written > 0 {
+        db.durable().await?;
         return Ok(());
     }
     let existing: Option<i64> =

@@ -179,9 +179,16 @@ impl Saga {
         to: Step,
         changes: Changes<'_>,
     ) -> Result<(), StepError> {
-        let moved =
-            store::transition(self.db.writer(), &order.id, order.step, to, &changes, LEASE_MS)
-                .await?;
+        let moved = store::transition(
+            &mut *self.db.writer().await?,
+            &order.id,
+            order.step,
+            to,
+            &changes,
+            LEASE_MS,
+        )
+        .await?;
+        self.db.durable().await?;
         self.settle(order, moved, to, &changes).await
     }
 
@@ -502,7 +509,7 @@ impl Saga {
             return Err(Error::NotCancellable(message.to_owned()));
         }
         let started = store::transition(
-            self.db.writer(),
+            &mut *self.db.writer().await?,
             &order.id,
             Step::Done,
             Step::Cancelling,
@@ -510,6 +517,7 @@ impl Saga {
             LEASE_MS,
         )
         .await?;
+        self.db.durable().await?;
         if !started {
             // Someone else changed it meanwhile: report its state now.
             let order = self.reload(&order.id).await?;

@@ -90,9 +90,16 @@ async fn transitions_are_logged_and_applied_in_memory_as_stored(test: TestDb) {
         ),
     ];
     for (to, changes) in steps {
-        let moved = store::transition(db.writer(), &order.id, order.step, to, &changes, 5_000)
-            .await
-            .unwrap();
+        let moved = store::transition(
+            &mut *db.writer().await.unwrap(),
+            &order.id,
+            order.step,
+            to,
+            &changes,
+            5_000,
+        )
+        .await
+        .unwrap();
         assert!(moved, "{} → {}", order.step.as_str(), to.as_str());
         changes.apply_to(&mut order, to);
         // Sleep past the millisecond so that the log's order is the steps' order.
@@ -115,7 +122,7 @@ async fn transitions_are_logged_and_applied_in_memory_as_stored(test: TestDb) {
 
     // A runner that lost the race changes nothing and logs nothing.
     let moved = store::transition(
-        db.writer(),
+        &mut *db.writer().await.unwrap(),
         &order.id,
         Step::Charged,
         Step::Done,
@@ -138,9 +145,16 @@ async fn an_ending_logs_its_reason(test: TestDb) {
     let changes =
         Changes { status: Some(Status::PaymentFailed), reason: Some(reason), ..Changes::default() };
     assert!(
-        store::transition(db.writer(), &order.id, Step::Created, Step::Done, &changes, 5_000)
-            .await
-            .unwrap()
+        store::transition(
+            &mut *db.writer().await.unwrap(),
+            &order.id,
+            Step::Created,
+            Step::Done,
+            &changes,
+            5_000
+        )
+        .await
+        .unwrap()
     );
     assert_eq!(
         log(&db, &order).await,

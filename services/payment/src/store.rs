@@ -72,8 +72,9 @@ pub async fn insert_method(db: &Db, card: &CheckedCard, id: &str) -> anyhow::Res
     .bind(i64::from(card.exp_year))
     .bind(card.outcome.as_str())
     .bind(bazaar_types::now_ms())
-    .execute(db.writer())
+    .execute(&mut *db.writer().await?)
     .await?;
+    db.durable().await?;
     Ok(Method {
         id: id.to_owned(),
         brand: card.brand.to_owned(),

@@ -82,9 +82,12 @@ pub async fn create(db: &Db, shipment: &Shipment) -> Result<Shipment, Error> {
     .bind(&shipment.recipient_email)
     .bind(shipment.created_at)
     .bind(shipment.updated_at)
-    .execute(db.writer())
+    .execute(&mut *db.writer().await?)
     .await?
     .rows_affected();
+    // Durable either way: a shipment found here may have been committed a moment ago by a
+    // concurrent call whose flush is still running.
+    db.durable().await?;
     if inserted == 1 {
         return Ok(shipment.clone());
     }

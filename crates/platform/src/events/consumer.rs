@@ -263,9 +263,9 @@ impl<H: Handler> Consumer<H> {
         .bind(envelope.encode_to_vec())
         .bind(error)
         .bind(bazaar_types::now_ms())
-        .execute(self.inner.db.pool())
+        .execute(&mut *self.inner.db.writer().await?)
         .await?;
-        Ok(())
+        self.inner.db.durable().await
     }
 
     /// Returns the `EventSinkService` that receives events from the direct transport.

@@ -63,7 +63,7 @@ async fn publish_batch(events: &Events) -> anyhow::Result<usize> {
     .bind(now + LEASE_MS)
     .bind(now)
     .bind(BATCH)
-    .fetch_all(events.db.writer())
+    .fetch_all(&mut *events.db.writer().await?)
     .await
     .context("claiming outbox rows")?;
     if claimed.is_empty() {
@@ -71,6 +71,9 @@ async fn publish_batch(events: &Events) -> anyhow::Result<usize> {
     }
     let count = claimed.len();
     metrics::histogram!("events_relay_batch_size").record(count as f64);
+    // Nothing is announced before it is on disk: the transactions that wrote these rows are
+    // committed, and this waits for their flush (normally done already, or shared with others).
+    events.db.durable().await.context("flushing the outbox")?;
 
     // RETURNING gives no order; publish oldest first.
     claimed.sort_by(|a, b| a.id.cmp(&b.id));
@@ -110,7 +113,7 @@ async fn publish_batch(events: &Events) -> anyhow::Result<usize> {
     let published: Vec<String> = published.into_iter().map(|(row, _)| row.id).collect();
     if failed.is_empty() {
         // The usual case: one statement that commits by itself.
-        mark_published(events.db.writer(), &published, now).await?;
+        mark_published(&mut *events.db.writer().await?, &published, now).await?;
         return Ok(count);
     }
     let mut tx = events.db.begin().await?;
