@@ -3,10 +3,11 @@
 //! embedded migrations for that backend.
 //!
 //! On SQLite every write goes through a single writer connection, so writers queue in the process
-//! instead of failing with `SQLITE_BUSY`; reads use a separate pool and never block on writers
-//! (WAL). The writer is held outside any pool: a pool checks every connection given back with a
-//! round trip to it, which for SQLite is a hand-off to the connection's thread and back, as costly
-//! as a statement. On PostgreSQL reads and writes share one pool.
+//! instead of failing with `SQLITE_BUSY`; reads use a few reader connections and never block on
+//! writers (WAL). These connections are kept here rather than in an sqlx pool: a pool checks every
+//! connection given back with a round trip to it, which for SQLite is a hand-off to the
+//! connection's thread and back, as costly as the statement itself. On PostgreSQL reads and
+//! writes share one sqlx pool.
 //!
 //! SQLite commits are made durable by group commit: the writer commits without waiting for the
 //! disk (`synchronous=NORMAL`), and [`WriteTx::commit`] then waits for one `fsync` of the
@@ -31,7 +32,9 @@ use sqlx::{
     error::ErrorKind,
     migrate::Migrator,
 };
-use tokio::sync::{Mutex, OwnedMutexGuard, oneshot};
+use tokio::sync::{
+    Mutex, OwnedMappedMutexGuard, OwnedMutexGuard, OwnedSemaphorePermit, Semaphore, oneshot,
+};
 
 /// Platform tables (outbox, inbox, parked events) added to every service's migrations.
 static PLATFORM_SQLITE: Migrator = sqlx::migrate!("migrations/sqlite");
@@ -73,11 +76,104 @@ const SQLITE_PRAGMAS: [&str; 4] = [
 #[derive(Debug, Clone)]
 pub struct Db {
     backend: Backend,
-    reader: AnyPool,
+    reader: Reader,
     writer: Writer,
     /// Flushes the SQLite write-ahead log; `None` on PostgreSQL (whose commits are durable by
     /// themselves) and for an in-memory database.
     log: Option<Arc<LogFlusher>>,
+}
+
+/// Where reads go.
+#[derive(Debug, Clone)]
+enum Reader {
+    /// PostgreSQL: the shared pool.
+    Pool(AnyPool),
+    /// SQLite: a few connections, opened when first needed and kept.
+    Local(Arc<Readers>),
+}
+
+/// SQLite's reader connections: a slot each, and a permit per slot, so that whoever holds a
+/// permit finds a free slot.
+#[derive(Debug)]
+struct Readers {
+    options: AnyConnectOptions,
+    slots: Vec<Arc<Mutex<Option<AnyConnection>>>>,
+    permits: Arc<Semaphore>,
+}
+
+/// SQLite reader connections per process.
+const READERS: usize = 4;
+
+impl Readers {
+    fn new(options: AnyConnectOptions) -> Self {
+        Self {
+            options,
+            slots: (0..READERS).map(|_| Arc::new(Mutex::new(None))).collect(),
+            permits: Arc::new(Semaphore::new(READERS)),
+        }
+    }
+
+    async fn acquire(&self) -> Result<ReaderGuard, sqlx::Error> {
+        let permit = tokio::time::timeout(CONNECTION_WAIT, self.permits.clone().acquire_owned())
+            .await
+            .map_err(|_| sqlx::Error::PoolTimedOut)?
+            .map_err(|_| sqlx::Error::PoolClosed)?;
+        let mut slot = self
+            .slots
+            .iter()
+            .find_map(|slot| slot.clone().try_lock_owned().ok())
+            .ok_or(sqlx::Error::PoolTimedOut)?;
+        if slot.is_none() {
+            *slot = Some(open_sqlite(&self.options).await?);
+        }
+        let connection =
+            OwnedMutexGuard::try_map(slot, Option::as_mut).map_err(|_| sqlx::Error::PoolClosed)?;
+        Ok(ReaderGuard(ReaderGuardInner::Local { connection, _permit: permit }))
+    }
+}
+
+/// A connection for reads ([`Db::reader`]). Statements run on it through `&mut *reader` (an
+/// [`AnyConnection`]).
+#[derive(Debug)]
+pub struct ReaderGuard(ReaderGuardInner);
+
+#[derive(Debug)]
+enum ReaderGuardInner {
+    Pooled(sqlx::pool::PoolConnection<Any>),
+    /// The slot is unlocked before the permit is given back (fields drop in order).
+    Local {
+        connection: OwnedMappedMutexGuard<Option<AnyConnection>, AnyConnection>,
+        _permit: OwnedSemaphorePermit,
+    },
+}
+
+impl Deref for ReaderGuard {
+    type Target = AnyConnection;
+
+    fn deref(&self) -> &AnyConnection {
+        match &self.0 {
+            ReaderGuardInner::Pooled(connection) => connection,
+            ReaderGuardInner::Local { connection, .. } => connection,
+        }
+    }
+}
+
+impl DerefMut for ReaderGuard {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        match &mut self.0 {
+            ReaderGuardInner::Pooled(connection) => connection,
+            ReaderGuardInner::Local { connection, .. } => connection,
+        }
+    }
+}
+
+/// Opens a SQLite connection with [`SQLITE_PRAGMAS`].
+async fn open_sqlite(options: &AnyConnectOptions) -> Result<AnyConnection, sqlx::Error> {
+    let mut connection = AnyConnection::connect_with(options).await?;
+    for pragma in SQLITE_PRAGMAS {
+        sqlx::raw_sql(pragma).execute(&mut connection).await?;
+    }
+    Ok(connection)
 }
 
 /// Where writes go.
@@ -366,35 +462,12 @@ impl Db {
                 .with_context(|| format!("creating {}", parent.display()))?;
         }
         let options = AnyConnectOptions::from_str(url)?;
-        let pool = |max: u32| {
-            AnyPoolOptions::new()
-                .max_connections(max)
-                .min_connections(1)
-                // Connections to a local file are kept for the life of the process: the log then
-                // stays the same file from start to end, and its directory entry is synced once.
-                .max_lifetime(None)
-                .idle_timeout(None)
-                .acquire_timeout(CONNECTION_WAIT)
-                // A connection to a local file cannot go stale; pinging it before every use would
-                // cost a round trip to its worker thread per query.
-                .test_before_acquire(false)
-                .after_connect(|connection, _| {
-                    Box::pin(async move {
-                        for pragma in SQLITE_PRAGMAS {
-                            sqlx::raw_sql(pragma).execute(&mut *connection).await?;
-                        }
-                        Ok(())
-                    })
-                })
-                .connect_with(options.clone())
-        };
-        let mut connection = sqlx::AnyConnection::connect_with(&options).await?;
-        for pragma in SQLITE_PRAGMAS {
-            sqlx::raw_sql(pragma).execute(&mut connection).await?;
-        }
+        // Connections to a local file are kept for the life of the process: the log then stays
+        // the same file from start to end, and its directory entry is synced once.
+        let connection = open_sqlite(&options).await?;
         let writer =
             Writer::Single(Arc::new(Mutex::new(SingleWriter { connection, abandoned: false })));
-        let reader = pool(4).await?;
+        let reader = Reader::Local(Arc::new(Readers::new(options)));
         let log = match sqlite_path(url) {
             Some(path) => Some(Arc::new(LogFlusher::start(PathBuf::from(format!("{path}-wal")))?)),
             None => None,
@@ -414,7 +487,7 @@ impl Db {
             .await?;
         Ok(Self {
             backend: Backend::Postgres,
-            reader: pool.clone(),
+            reader: Reader::Pool(pool.clone()),
             writer: Writer::Pool(pool),
             log: None,
         })
@@ -425,9 +498,16 @@ impl Db {
         self.backend
     }
 
-    /// Returns the pool for reads.
-    pub fn pool(&self) -> &AnyPool {
-        &self.reader
+    /// Returns a connection for reads (on SQLite one of the reader connections, which never see
+    /// an uncommitted write).
+    ///
+    /// # Errors
+    /// When no connection can be had.
+    pub async fn reader(&self) -> Result<ReaderGuard, sqlx::Error> {
+        match &self.reader {
+            Reader::Pool(pool) => Ok(ReaderGuard(ReaderGuardInner::Pooled(pool.acquire().await?))),
+            Reader::Local(readers) => readers.acquire().await,
+        }
     }
 
     /// Returns the writer, for a write of one statement that commits by itself: on SQLite that is
@@ -486,13 +566,13 @@ impl Db {
     /// writes durable.
     pub async fn ping(&self) -> bool {
         let check = async {
-            sqlx::query("SELECT 1").execute(&self.reader).await?;
+            sqlx::query("SELECT 1").execute(&mut *self.reader().await?).await?;
             self.durable().await
         };
         matches!(tokio::time::timeout(Duration::from_secs(1), check).await, Ok(Ok(())))
     }
 
-    /// Closes both pools.
+    /// Closes the connections.
     pub async fn close(&self) {
         match &self.writer {
             Writer::Pool(pool) => pool.close().await,
@@ -506,7 +586,9 @@ impl Db {
                 }
             }
         }
-        self.reader.close().await;
+        if let Reader::Pool(pool) = &self.reader {
+            pool.close().await;
+        }
     }
 }
 

@@ -26,7 +26,7 @@ async fn insert(connection: &mut sqlx::AnyConnection, id: &str) {
 
 async fn ids(db: &Db) -> Vec<String> {
     sqlx::query_scalar("SELECT event_id FROM inbox ORDER BY event_id")
-        .fetch_all(db.pool())
+        .fetch_all(&mut *db.reader().await.unwrap())
         .await
         .unwrap()
 }

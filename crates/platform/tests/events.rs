@@ -73,7 +73,10 @@ async fn database(dir: &tempfile::TempDir, name: &str) -> Db {
 }
 
 async fn parked(db: &Db) -> Vec<String> {
-    sqlx::query_scalar("SELECT event_id FROM parked_events").fetch_all(db.pool()).await.unwrap()
+    sqlx::query_scalar("SELECT event_id FROM parked_events")
+        .fetch_all(&mut *db.reader().await.unwrap())
+        .await
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -165,7 +168,7 @@ async fn direct_delivers_batches_and_a_poison_event_costs_the_others_nothing() {
     let index: Option<String> = sqlx::query_scalar(
         "SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'inbox_received_at'",
     )
-    .fetch_optional(consumer_db.pool())
+    .fetch_optional(&mut *consumer_db.reader().await.unwrap())
     .await
     .unwrap();
     assert!(index.is_some(), "housekeeping finds old inbox entries by index");
@@ -214,7 +217,7 @@ async fn direct_delivers_batches_and_a_poison_event_costs_the_others_nothing() {
     // back when the poison failed it).
     let inbox = || async {
         sqlx::query_scalar::<_, String>("SELECT event_id FROM inbox ORDER BY event_id")
-            .fetch_all(consumer_db.pool())
+            .fetch_all(&mut *consumer_db.reader().await.unwrap())
             .await
             .unwrap()
     };
@@ -223,7 +226,7 @@ async fn direct_delivers_batches_and_a_poison_event_costs_the_others_nothing() {
         let applied = inbox().await;
         let parked_at_emitter: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE parked = 1")
-                .fetch_one(emitter_db.pool())
+                .fetch_one(&mut *emitter_db.reader().await.unwrap())
                 .await
                 .unwrap();
         if applied.len() >= 3 && parked_at_emitter >= 1 {
@@ -240,7 +243,7 @@ async fn direct_delivers_batches_and_a_poison_event_costs_the_others_nothing() {
     assert_eq!(parked(&consumer_db).await, [ids[1].clone()], "the consumer parked the poison");
     let published: Vec<String> =
         sqlx::query_scalar("SELECT id FROM outbox WHERE published_at IS NOT NULL ORDER BY id")
-            .fetch_all(emitter_db.pool())
+            .fetch_all(&mut *emitter_db.reader().await.unwrap())
             .await
             .unwrap();
     assert_eq!(published, [ids[0].clone(), ids[2].clone(), ids[3].clone()]);

@@ -28,7 +28,7 @@ async fn lines_in(connection: &mut AnyConnection, owner: &str) -> anyhow::Result
 /// When the database fails.
 #[tracing::instrument(skip_all)]
 pub async fn lines(db: &Db, owner: &Owner) -> anyhow::Result<Vec<Line>> {
-    let mut connection = db.pool().acquire().await?;
+    let mut connection = db.reader().await?;
     lines_in(&mut connection, &owner.key()).await
 }
 
@@ -42,7 +42,7 @@ pub async fn count(db: &Db, owner: &Owner) -> anyhow::Result<(i64, i64)> {
         "SELECT CAST(COALESCE(SUM(quantity), 0) AS BIGINT), CAST(COUNT(*) AS BIGINT) FROM cart_lines WHERE owner = $1",
     )
     .bind(owner.key())
-    .fetch_one(db.pool())
+    .fetch_one(&mut *db.reader().await?)
     .await?;
     Ok((items, lines))
 }
@@ -90,7 +90,7 @@ pub async fn add(
         sqlx::query_scalar("SELECT quantity FROM cart_lines WHERE owner = $1 AND product_id = $2")
             .bind(&owner)
             .bind(product_id.as_str())
-            .fetch_optional(db.pool())
+            .fetch_optional(&mut *db.reader().await?)
             .await?;
     match existing {
         Some(current) => Err(Error::Invalid(FieldErrors::single(

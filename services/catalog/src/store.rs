@@ -74,7 +74,7 @@ pub async fn list_categories(db: &Db) -> anyhow::Result<Vec<Category>> {
          FROM categories c LEFT JOIN products p ON p.category = c.slug \
          GROUP BY c.slug, c.name, c.description, c.position ORDER BY c.position, c.slug",
     )
-    .fetch_all(db.pool())
+    .fetch_all(&mut *db.reader().await?)
     .await?;
     rows.into_iter()
         .map(|(slug, name, description, count)| {
@@ -115,7 +115,7 @@ pub async fn list_products(
     )))
     .bind(category)
     .bind(featured)
-    .fetch_one(db.pool())
+    .fetch_one(&mut *db.reader().await?)
     .await?;
     let rows: Vec<ProductRow> = sqlx::query_as(AssertSqlSafe(format!(
         "SELECT {PRODUCT_COLUMNS} FROM products {FILTER} {} LIMIT $3 OFFSET $4",
@@ -125,7 +125,7 @@ pub async fn list_products(
     .bind(featured)
     .bind(page.limit())
     .bind(page.offset())
-    .fetch_all(db.pool())
+    .fetch_all(&mut *db.reader().await?)
     .await?;
     Ok((into_products(rows)?, u64::try_from(total).unwrap_or(0)))
 }
@@ -163,7 +163,7 @@ pub async fn search_products(
     for pattern in &patterns {
         count = count.bind(pattern);
     }
-    let total = count.fetch_one(db.pool()).await?;
+    let total = count.fetch_one(&mut *db.reader().await?).await?;
 
     let select_sql = format!(
         "SELECT {PRODUCT_COLUMNS} FROM (SELECT {PRODUCT_COLUMNS}, name_lower, ({}) AS score FROM products {filter}) ranked \
@@ -175,7 +175,8 @@ pub async fn search_products(
     for pattern in &patterns {
         select = select.bind(pattern);
     }
-    let rows = select.bind(page.limit()).bind(page.offset()).fetch_all(db.pool()).await?;
+    let rows =
+        select.bind(page.limit()).bind(page.offset()).fetch_all(&mut *db.reader().await?).await?;
     Ok((into_products(rows)?, u64::try_from(total).unwrap_or(0)))
 }
 
@@ -188,7 +189,7 @@ pub async fn get_product(db: &Db, key: &ProductKey) -> anyhow::Result<Option<Pro
                 "SELECT {PRODUCT_COLUMNS} FROM products WHERE id = $1"
             )))
             .bind(id.as_str())
-            .fetch_optional(db.pool())
+            .fetch_optional(&mut *db.reader().await?)
             .await?
         }
         ProductKey::Slug(slug) => {
@@ -196,7 +197,7 @@ pub async fn get_product(db: &Db, key: &ProductKey) -> anyhow::Result<Option<Pro
                 "SELECT {PRODUCT_COLUMNS} FROM products WHERE slug = $1"
             )))
             .bind(slug.as_str())
-            .fetch_optional(db.pool())
+            .fetch_optional(&mut *db.reader().await?)
             .await?
         }
     };
@@ -216,7 +217,7 @@ pub async fn get_products(db: &Db, ids: &[ProductId]) -> anyhow::Result<Vec<Prod
     for id in ids {
         query = query.bind(id.as_str());
     }
-    let mut products = into_products(query.fetch_all(db.pool()).await?)?;
+    let mut products = into_products(query.fetch_all(&mut *db.reader().await?).await?)?;
     products.sort_by_key(|product| ids.iter().position(|id| *id == product.id));
     Ok(products)
 }
@@ -227,7 +228,7 @@ pub async fn get_image(db: &Db, id: &ProductId) -> anyhow::Result<Option<Product
     let row: Option<(String, Vec<u8>, String)> =
         sqlx::query_as("SELECT content_type, data, etag FROM product_images WHERE product_id = $1")
             .bind(id.as_str())
-            .fetch_optional(db.pool())
+            .fetch_optional(&mut *db.reader().await?)
             .await?;
     Ok(row.map(|(content_type, data, etag)| ProductImage { content_type, data, etag }))
 }

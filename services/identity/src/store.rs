@@ -78,7 +78,7 @@ pub async fn user_by_email(db: &Db, email: &Email) -> anyhow::Result<Option<(Use
         "SELECT id, email, name, role, created_at, password_hash FROM users WHERE email = $1",
     )
     .bind(email.as_str())
-    .fetch_optional(db.pool())
+    .fetch_optional(&mut *db.reader().await?)
     .await?;
     row.map(|row| Ok((User::try_from(row.user)?, row.password_hash))).transpose()
 }
@@ -89,7 +89,7 @@ pub async fn user_by_id(db: &Db, id: &UserId) -> anyhow::Result<Option<User>> {
     let row: Option<UserRow> =
         sqlx::query_as("SELECT id, email, name, role, created_at FROM users WHERE id = $1")
             .bind(id.as_str())
-            .fetch_optional(db.pool())
+            .fetch_optional(&mut *db.reader().await?)
             .await?;
     row.map(User::try_from).transpose()
 }
@@ -99,7 +99,7 @@ pub async fn user_by_id(db: &Db, id: &UserId) -> anyhow::Result<Option<User>> {
 pub async fn admin_exists(db: &Db) -> anyhow::Result<bool> {
     let found: Option<String> =
         sqlx::query_scalar("SELECT id FROM users WHERE role = 'admin' LIMIT 1")
-            .fetch_optional(db.pool())
+            .fetch_optional(&mut *db.reader().await?)
             .await?;
     Ok(found.is_some())
 }
@@ -154,7 +154,7 @@ pub async fn session_is_live(db: &Db, id: &str, now_ms: i64) -> anyhow::Result<b
     )
     .bind(id)
     .bind(now_ms)
-    .fetch_optional(db.pool())
+    .fetch_optional(&mut *db.reader().await?)
     .await?;
     Ok(found.is_some())
 }
@@ -253,7 +253,7 @@ pub async fn list_addresses(db: &Db, user_id: &UserId) -> anyhow::Result<Vec<Sto
         "SELECT {ADDRESS_COLUMNS} FROM addresses WHERE user_id = $1 ORDER BY created_at, id"
     )))
     .bind(user_id.as_str())
-    .fetch_all(db.pool())
+    .fetch_all(&mut *db.reader().await?)
     .await?;
     rows.into_iter().map(StoredAddress::try_from).collect()
 }
@@ -270,7 +270,7 @@ pub async fn address(
     )))
     .bind(id.as_str())
     .bind(user_id.as_str())
-    .fetch_optional(db.pool())
+    .fetch_optional(&mut *db.reader().await?)
     .await?;
     row.map(StoredAddress::try_from).transpose()
 }
@@ -346,7 +346,7 @@ pub async fn active_keys(db: &Db) -> anyhow::Result<Vec<KeyRow>> {
     Ok(sqlx::query_as(
         "SELECT kid, pkcs8, public_key, created_at FROM signing_keys WHERE retired_at IS NULL ORDER BY created_at DESC, kid DESC",
     )
-    .fetch_all(db.pool())
+    .fetch_all(&mut *db.reader().await?)
     .await?)
 }
 
@@ -395,7 +395,7 @@ pub async fn blocked_until(db: &Db, key: &str) -> anyhow::Result<i64> {
     let until: Option<i64> =
         sqlx::query_scalar("SELECT blocked_until FROM sign_in_failures WHERE throttle_key = $1")
             .bind(key)
-            .fetch_optional(db.pool())
+            .fetch_optional(&mut *db.reader().await?)
             .await?;
     Ok(until.unwrap_or(0))
 }

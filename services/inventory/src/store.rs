@@ -101,7 +101,7 @@ pub async fn levels(db: &Db, ids: &[ProductId]) -> anyhow::Result<Vec<(ProductId
         query = query.bind(id.as_str());
     }
     let found: BTreeMap<String, Level> = query
-        .fetch_all(db.pool())
+        .fetch_all(&mut *db.reader().await?)
         .await?
         .into_iter()
         .map(|(id, on_hand, reserved)| (id, Level { on_hand, reserved }))
@@ -116,14 +116,14 @@ pub async fn levels(db: &Db, ids: &[ProductId]) -> anyhow::Result<Vec<(ProductId
 #[tracing::instrument(skip_all)]
 pub async fn list_levels(db: &Db, page: Page) -> anyhow::Result<(Vec<(ProductId, Level)>, u64)> {
     let total: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM stock")
-        .fetch_one(db.pool())
+        .fetch_one(&mut *db.reader().await?)
         .await?;
     let rows: Vec<(String, i64, i64)> = sqlx::query_as(
         "SELECT product_id, on_hand, reserved FROM stock ORDER BY product_id LIMIT $1 OFFSET $2",
     )
     .bind(page.limit())
     .bind(page.offset())
-    .fetch_all(db.pool())
+    .fetch_all(&mut *db.reader().await?)
     .await?;
     let levels = rows
         .into_iter()
@@ -262,7 +262,7 @@ async fn insert_reservation_lines(
 /// # Errors
 /// When the database fails.
 pub async fn reservation(db: &Db, id: &str) -> Result<Option<Reservation>, Error> {
-    let mut connection = db.pool().acquire().await?;
+    let mut connection = db.reader().await?;
     load_reservation(&mut connection, id).await
 }
 
@@ -450,7 +450,7 @@ pub async fn expire_due(db: &Db, limit: i64) -> Result<usize, Error> {
         sqlx::query_scalar("SELECT id FROM reservations WHERE state = 'held' AND expires_at <= $1 ORDER BY expires_at LIMIT $2")
             .bind(now)
             .bind(limit)
-            .fetch_all(db.pool())
+            .fetch_all(&mut *db.reader().await?)
             .await?;
     let mut expired = 0;
     for id in due {
@@ -500,7 +500,7 @@ pub async fn audit(db: &Db) -> anyhow::Result<Vec<Audit>> {
                 WHERE l.product_id = s.product_id AND r.state = 'held'), 0) AS BIGINT) \
          FROM stock s ORDER BY s.product_id",
     )
-    .fetch_all(db.pool())
+    .fetch_all(&mut *db.reader().await?)
     .await?;
     Ok(rows
         .into_iter()

@@ -75,7 +75,7 @@ pub async fn list(
         "SELECT CAST(COUNT(*) AS BIGINT) FROM messages WHERE ($1 = '' OR recipient = $1)",
     )
     .bind(recipient)
-    .fetch_one(db.pool())
+    .fetch_one(&mut *db.reader().await?)
     .await?;
     let messages = sqlx::query_as(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM messages WHERE ($1 = '' OR recipient = $1) ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3"
@@ -83,7 +83,7 @@ pub async fn list(
     .bind(recipient)
     .bind(page.limit())
     .bind(page.offset())
-    .fetch_all(db.pool())
+    .fetch_all(&mut *db.reader().await?)
     .await?;
     Ok((messages, u64::try_from(total).unwrap_or(0)))
 }
@@ -95,7 +95,7 @@ pub async fn list(
 pub async fn get(db: &Db, id: &str) -> anyhow::Result<Option<Message>> {
     Ok(sqlx::query_as(AssertSqlSafe(format!("SELECT {COLUMNS} FROM messages WHERE id = $1")))
         .bind(id)
-        .fetch_optional(db.pool())
+        .fetch_optional(&mut *db.reader().await?)
         .await?)
 }
 
@@ -109,7 +109,7 @@ pub async fn pending(db: &Db, now: i64, limit: i64) -> anyhow::Result<Vec<Messag
     )))
     .bind(now)
     .bind(limit)
-    .fetch_all(db.pool())
+    .fetch_all(&mut *db.reader().await?)
     .await?)
 }
 

@@ -130,7 +130,7 @@ async fn attach_lines(db: &Db, rows: Vec<Row>) -> anyhow::Result<Vec<Order>> {
         query = query.bind(&row.id);
     }
     let mut lines: HashMap<String, Vec<Line>> = HashMap::new();
-    for line in query.fetch_all(db.pool()).await? {
+    for line in query.fetch_all(&mut *db.reader().await?).await? {
         let (order_id, line) = into_line(line)?;
         lines.entry(order_id).or_default().push(line);
     }
@@ -211,7 +211,7 @@ pub async fn by_id(db: &Db, id: &OrderId) -> anyhow::Result<Option<Order>> {
     let row: Option<Row> =
         sqlx::query_as(AssertSqlSafe(format!("SELECT {COLUMNS} FROM orders WHERE id = $1")))
             .bind(id.as_str())
-            .fetch_optional(db.pool())
+            .fetch_optional(&mut *db.reader().await?)
             .await?;
     Ok(attach_lines(db, row.into_iter().collect()).await?.pop())
 }
@@ -226,7 +226,7 @@ pub async fn by_key(db: &Db, user_id: &UserId, key: &str) -> anyhow::Result<Opti
     )))
     .bind(user_id.as_str())
     .bind(key)
-    .fetch_optional(db.pool())
+    .fetch_optional(&mut *db.reader().await?)
     .await?;
     Ok(attach_lines(db, row.into_iter().collect()).await?.pop())
 }
@@ -243,7 +243,7 @@ pub async fn list_for_user(
     let total: i64 =
         sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM orders WHERE user_id = $1")
             .bind(user_id.as_str())
-            .fetch_one(db.pool())
+            .fetch_one(&mut *db.reader().await?)
             .await?;
     let rows: Vec<Row> = sqlx::query_as(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM orders WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3"
@@ -251,7 +251,7 @@ pub async fn list_for_user(
     .bind(user_id.as_str())
     .bind(page.limit())
     .bind(page.offset())
-    .fetch_all(db.pool())
+    .fetch_all(&mut *db.reader().await?)
     .await?;
     Ok((attach_lines(db, rows).await?, u64::try_from(total).unwrap_or(0)))
 }
@@ -271,7 +271,7 @@ pub async fn list_all(
         "SELECT CAST(COUNT(*) AS BIGINT) FROM orders WHERE ($1 = '' OR status = $1)",
     )
     .bind(status)
-    .fetch_one(db.pool())
+    .fetch_one(&mut *db.reader().await?)
     .await?;
     let order = if oldest_first { "created_at, id" } else { "created_at DESC, id DESC" };
     let rows: Vec<Row> = sqlx::query_as(AssertSqlSafe(format!(
@@ -280,7 +280,7 @@ pub async fn list_all(
     .bind(status)
     .bind(page.limit())
     .bind(page.offset())
-    .fetch_all(db.pool())
+    .fetch_all(&mut *db.reader().await?)
     .await?;
     Ok((attach_lines(db, rows).await?, u64::try_from(total).unwrap_or(0)))
 }
@@ -296,7 +296,7 @@ pub async fn due(db: &Db, now: i64, limit: i64) -> anyhow::Result<Vec<OrderId>> 
     )
     .bind(now)
     .bind(limit)
-    .fetch_all(db.pool())
+    .fetch_all(&mut *db.reader().await?)
     .await?;
     ids.iter().map(|id| OrderId::parse(id).context("stored order id")).collect()
 }

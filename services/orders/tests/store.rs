@@ -61,7 +61,7 @@ async fn log(db: &Db, order: &Order) -> Vec<(String, String, String)> {
         "SELECT step, outcome, detail FROM saga_log WHERE order_id = $1 ORDER BY at, step",
     )
     .bind(order.id.as_str())
-    .fetch_all(db.pool())
+    .fetch_all(&mut *db.reader().await.unwrap())
     .await
     .unwrap()
 }

@@ -73,7 +73,7 @@ impl PaymentGrpc {
         if let Err(error) = store::insert_payment(&mut tx, &payment).await {
             if bazaar_platform::db::is_unique_violation(&error) {
                 tx.rollback().await?;
-                let mut connection = self.db.pool().acquire().await?;
+                let mut connection = self.db.reader().await?;
                 return store::payment_by_key(&mut connection, &payment.idempotency_key)
                     .await?
                     .ok_or(Error::PaymentNotFound);
@@ -228,7 +228,7 @@ impl PaymentService for PaymentGrpc {
         &self,
         request: Request<pb::GetPaymentRequest>,
     ) -> Result<Response<pb::GetPaymentResponse>, Status> {
-        let mut connection = self.db.pool().acquire().await.map_err(Error::from)?;
+        let mut connection = self.db.reader().await.map_err(Error::from)?;
         let payment = match request.into_inner().key {
             Some(pb::get_payment_request::Key::PaymentId(id)) => {
                 store::payment_by_id(&mut connection, &id).await

@@ -94,7 +94,7 @@ pub async fn method(db: &Db, id: &str) -> anyhow::Result<Option<(Method, Outcome
         "SELECT id, brand, last4, exp_month, exp_year, outcome FROM payment_methods WHERE id = $1",
     )
     .bind(id)
-    .fetch_optional(db.pool())
+    .fetch_optional(&mut *db.reader().await?)
     .await?;
     method
         .map(|method| {
@@ -162,7 +162,7 @@ pub async fn failed_attempts(db: &Db, key: &str) -> anyhow::Result<i64> {
     let attempts: Option<i64> =
         sqlx::query_scalar("SELECT attempts FROM failed_attempts WHERE idempotency_key = $1")
             .bind(key)
-            .fetch_optional(db.pool())
+            .fetch_optional(&mut *db.reader().await?)
             .await?;
     Ok(attempts.unwrap_or(0))
 }
@@ -224,14 +224,14 @@ pub async fn mark_refunded(
 /// When the database fails.
 pub async fn list(db: &Db, page: Page) -> anyhow::Result<(Vec<Payment>, u64)> {
     let total: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM payments")
-        .fetch_one(db.pool())
+        .fetch_one(&mut *db.reader().await?)
         .await?;
     let payments: Vec<Payment> = sqlx::query_as(AssertSqlSafe(format!(
         "SELECT {PAYMENT_COLUMNS} FROM payments ORDER BY created_at, id LIMIT $1 OFFSET $2"
     )))
     .bind(page.limit())
     .bind(page.offset())
-    .fetch_all(db.pool())
+    .fetch_all(&mut *db.reader().await?)
     .await?;
     Ok((payments, u64::try_from(total).unwrap_or(0)))
 }

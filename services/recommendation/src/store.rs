@@ -52,5 +52,5 @@ pub async fn bought_with(
     for product in products {
         query = query.bind(product.as_str());
     }
-    Ok(query.bind(limit).fetch_all(db.pool()).await?)
+    Ok(query.bind(limit).fetch_all(&mut *db.reader().await?).await?)
 }

@@ -163,7 +163,7 @@ impl ShippingService for ShippingGrpc {
         request: Request<pb::GetShipmentRequest>,
     ) -> Result<Response<pb::GetShipmentResponse>, Status> {
         let order_id = order_id(&request.into_inner().order_id)?;
-        let mut connection = self.db.pool().acquire().await.map_err(Error::from)?;
+        let mut connection = self.db.reader().await.map_err(Error::from)?;
         let shipment = store::by_order(&mut connection, &order_id)
             .await
             .map_err(Error::from)?

@@ -91,7 +91,7 @@ pub async fn create(db: &Db, shipment: &Shipment) -> Result<Shipment, Error> {
     if inserted == 1 {
         return Ok(shipment.clone());
     }
-    let mut connection = db.pool().acquire().await?;
+    let mut connection = db.reader().await?;
     by_order(&mut connection, &shipment.order_id).await?.ok_or(Error::NotFound)
 }
 
@@ -135,7 +135,7 @@ pub async fn due(
     .bind(status)
     .bind(before_ms)
     .bind(limit)
-    .fetch_all(db.pool())
+    .fetch_all(&mut *db.reader().await?)
     .await
 }
 

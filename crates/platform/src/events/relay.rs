@@ -172,11 +172,14 @@ pub(super) async fn housekeeping(db: Db, shutdown: CancellationToken) {
     const DAY_MS: i64 = 24 * 3600 * 1000;
     let mut round: u64 = 0;
     loop {
-        let pending: Result<i64, _> = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM outbox WHERE published_at IS NULL AND parked = 0",
-        )
-        .fetch_one(db.pool())
-        .await;
+        let pending = async {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM outbox WHERE published_at IS NULL AND parked = 0",
+            )
+            .fetch_one(&mut *db.reader().await?)
+            .await
+        };
+        let pending = pending.await;
         if let Ok(pending) = pending {
             metrics::gauge!("events_outbox_pending").set(pending as f64);
         }
