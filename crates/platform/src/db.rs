@@ -21,20 +21,22 @@ use std::{
     ops::{Deref, DerefMut},
     path::PathBuf,
     str::FromStr,
-    sync::{Arc, mpsc},
+    sync::Arc,
     time::Duration,
 };
 
 use anyhow::Context as _;
 use sqlx::{
-    Any, AnyConnection, AnyPool, Connection as _, Transaction,
+    Any, AnyConnection, AnyPool, Transaction,
     any::{AnyConnectOptions, AnyPoolOptions},
     error::ErrorKind,
     migrate::Migrator,
 };
-use tokio::sync::{
-    Mutex, OwnedMappedMutexGuard, OwnedMutexGuard, OwnedSemaphorePermit, Semaphore, oneshot,
-};
+use tokio::sync::{Mutex, OwnedMappedMutexGuard, OwnedMutexGuard, OwnedSemaphorePermit};
+
+use sqlite::{LogFlusher, Readers, SingleWriter, lock_writer, open_sqlite, sync_directory_of};
+
+mod sqlite;
 
 /// Platform tables (outbox, inbox, parked events) added to every service's migrations.
 static PLATFORM_SQLITE: Migrator = sqlx::migrate!("migrations/sqlite");
@@ -62,16 +64,6 @@ pub enum Backend {
     Postgres,
 }
 
-/// Set on every SQLite connection. WAL lets readers run beside the writer. NORMAL leaves the
-/// flush of each commit to the group commit (see the module's documentation), which makes it as
-/// durable as FULL would before acknowledging it.
-const SQLITE_PRAGMAS: [&str; 4] = [
-    "PRAGMA journal_mode = WAL",
-    "PRAGMA synchronous = NORMAL",
-    "PRAGMA busy_timeout = 10000",
-    "PRAGMA foreign_keys = ON",
-];
-
 /// A connected, migrated database.
 #[derive(Debug, Clone)]
 pub struct Db {
@@ -90,46 +82,6 @@ enum Reader {
     Pool(AnyPool),
     /// SQLite: a few connections, opened when first needed and kept.
     Local(Arc<Readers>),
-}
-
-/// SQLite's reader connections: a slot each, and a permit per slot, so that whoever holds a
-/// permit finds a free slot.
-#[derive(Debug)]
-struct Readers {
-    options: AnyConnectOptions,
-    slots: Vec<Arc<Mutex<Option<AnyConnection>>>>,
-    permits: Arc<Semaphore>,
-}
-
-/// SQLite reader connections per process.
-const READERS: usize = 4;
-
-impl Readers {
-    fn new(options: AnyConnectOptions) -> Self {
-        Self {
-            options,
-            slots: (0..READERS).map(|_| Arc::new(Mutex::new(None))).collect(),
-            permits: Arc::new(Semaphore::new(READERS)),
-        }
-    }
-
-    async fn acquire(&self) -> Result<ReaderGuard, sqlx::Error> {
-        let permit = tokio::time::timeout(CONNECTION_WAIT, self.permits.clone().acquire_owned())
-            .await
-            .map_err(|_| sqlx::Error::PoolTimedOut)?
-            .map_err(|_| sqlx::Error::PoolClosed)?;
-        let mut slot = self
-            .slots
-            .iter()
-            .find_map(|slot| slot.clone().try_lock_owned().ok())
-            .ok_or(sqlx::Error::PoolTimedOut)?;
-        if slot.is_none() {
-            *slot = Some(open_sqlite(&self.options).await?);
-        }
-        let connection =
-            OwnedMutexGuard::try_map(slot, Option::as_mut).map_err(|_| sqlx::Error::PoolClosed)?;
-        Ok(ReaderGuard(ReaderGuardInner::Local { connection, _permit: permit }))
-    }
 }
 
 /// A connection for reads ([`Db::reader`]). Statements run on it through `&mut *reader` (an
@@ -167,15 +119,6 @@ impl DerefMut for ReaderGuard {
     }
 }
 
-/// Opens a SQLite connection with [`SQLITE_PRAGMAS`].
-async fn open_sqlite(options: &AnyConnectOptions) -> Result<AnyConnection, sqlx::Error> {
-    let mut connection = AnyConnection::connect_with(options).await?;
-    for pragma in SQLITE_PRAGMAS {
-        sqlx::raw_sql(pragma).execute(&mut connection).await?;
-    }
-    Ok(connection)
-}
-
 /// Where writes go.
 #[derive(Debug, Clone)]
 enum Writer {
@@ -183,31 +126,6 @@ enum Writer {
     Pool(AnyPool),
     /// SQLite: the one writer connection.
     Single(Arc<Mutex<SingleWriter>>),
-}
-
-/// SQLite's writer connection, and whether a transaction was abandoned on it (dropped without
-/// commit or rollback: the next user rolls it back before anything else).
-#[derive(Debug)]
-struct SingleWriter {
-    connection: AnyConnection,
-    abandoned: bool,
-}
-
-impl SingleWriter {
-    /// Rolls back a transaction left open, if any.
-    async fn clean(&mut self) -> Result<(), sqlx::Error> {
-        if self.abandoned {
-            // An abandoned commit may have gone through after all: then there is nothing to
-            // roll back, and SQLite says so.
-            if let Err(error) = sqlx::raw_sql("ROLLBACK").execute(&mut self.connection).await
-                && !error.to_string().contains("no transaction is active")
-            {
-                return Err(error);
-            }
-            self.abandoned = false;
-        }
-        Ok(())
-    }
 }
 
 /// The writer, held for one statement that commits by itself ([`Db::writer`]). Statements run
@@ -327,81 +245,8 @@ impl DerefMut for WriteTx {
     }
 }
 
-/// Waits for the SQLite writer as long as a pool would wait for a connection, then gives up.
-async fn lock_writer(
-    single: &Arc<Mutex<SingleWriter>>,
-) -> Result<OwnedMutexGuard<SingleWriter>, sqlx::Error> {
-    tokio::time::timeout(CONNECTION_WAIT, single.clone().lock_owned())
-        .await
-        .map_err(|_| sqlx::Error::PoolTimedOut)
-}
-
 /// Longest wait for a connection (or for the SQLite writer).
 const CONNECTION_WAIT: Duration = Duration::from_secs(10);
-
-/// Group commit for SQLite: a thread that `fsync`s the write-ahead log for every waiter queued
-/// before the flush starts, so concurrent commits share one flush.
-#[derive(Debug)]
-struct LogFlusher {
-    requests: mpsc::Sender<oneshot::Sender<Result<(), String>>>,
-}
-
-impl LogFlusher {
-    /// Starts the flushing thread for the log at `path`. The thread ends with the last handle.
-    fn start(path: PathBuf) -> std::io::Result<Self> {
-        let (requests, queue) = mpsc::channel::<oneshot::Sender<Result<(), String>>>();
-        std::thread::Builder::new().name("sqlite-log-sync".to_owned()).spawn(move || {
-            // After a failed fsync the kernel may have dropped the dirty pages, so a later fsync
-            // that succeeds proves nothing: every flush fails from then on, and the service stops
-            // acknowledging writes (and is no longer ready) until it restarts and recovers from
-            // what is on disk.
-            let mut failed: Option<String> = None;
-            while let Ok(first) = queue.recv() {
-                let waiters: Vec<_> = std::iter::once(first).chain(queue.try_iter()).collect();
-                let result = match &failed {
-                    Some(error) => Err(error.clone()),
-                    None => sync_file(&path).map_err(|error| {
-                        let message = format!("flushing {} to disk: {error}", path.display());
-                        tracing::error!(error = %message, "database log flush failed; writes are refused until restart");
-                        failed = Some(message.clone());
-                        message
-                    }),
-                };
-                metrics::histogram!("db_group_commit_size").record(waiters.len() as f64);
-                for waiter in waiters {
-                    let _ = waiter.send(result.clone());
-                }
-            }
-        })?;
-        Ok(Self { requests })
-    }
-
-    /// Waits for a flush that starts after this call: everything committed before it is then on
-    /// disk.
-    async fn flush(&self) -> Result<(), sqlx::Error> {
-        let (done, flushed) = oneshot::channel();
-        self.requests.send(done).map_err(|_| flusher_gone())?;
-        flushed
-            .await
-            .map_err(|_| flusher_gone())?
-            .map_err(|message| sqlx::Error::Io(std::io::Error::other(message)))
-    }
-}
-
-fn flusher_gone() -> sqlx::Error {
-    sqlx::Error::Io(std::io::Error::other("the database log flusher stopped"))
-}
-
-/// `fsync`s a file, opened afresh so that a log SQLite deleted and created again is the one
-/// flushed. No file means nothing to flush: SQLite removes the log only after copying it into the
-/// database and syncing that.
-fn sync_file(path: &std::path::Path) -> std::io::Result<()> {
-    match std::fs::File::open(path) {
-        Ok(file) => file.sync_all(),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(error) => Err(error),
-    }
-}
 
 impl Db {
     /// Connects to `url`, creating the SQLite file or the PostgreSQL database if missing, and runs
@@ -620,15 +465,6 @@ pub fn redact(url: &str) -> String {
         }
         _ => url.to_owned(),
     }
-}
-
-/// Makes the directory entries of a database's files durable (the log is created beside it).
-fn sync_directory_of(database: &std::path::Path) -> std::io::Result<()> {
-    let directory = match database.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => std::path::Path::new("."),
-    };
-    std::fs::File::open(directory)?.sync_all()
 }
 
 fn sqlite_path(url: &str) -> Option<&str> {
