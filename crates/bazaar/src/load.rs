@@ -11,7 +11,10 @@
 //!   and inventory);
 //! - `checkout`: add to cart, then `POST /api/v1/orders` with a test card; needs the admin's
 //!   credentials to give the products enough stock;
-//! - `shopper`: a journey (home, category, product, add to cart, cart, checkout).
+//! - `shopper`: a journey (home, category, product, add to cart, cart, checkout);
+//! - `grpc-hop`: one internal hop, straight to the catalog service over gRPC as another service
+//!   calls it (the platform's client, deadline and trace context included): a health check
+//!   answered from memory, and `GetProduct`, one SQLite read; needs `--data-dir`.
 //!
 //! With `--data-dir` of a running `bazaar up`, it also reports the event lag (from the outbox
 //! write to the consumer's commit) measured by the consumers during the run.
@@ -26,11 +29,17 @@ use std::{
 };
 
 use anyhow::Context as _;
-use bazaar_platform::config::parse_duration;
+use bazaar_contracts::catalog::{
+    GetProductRequest, catalog_service_client::CatalogServiceClient, get_product_request,
+};
+use bazaar_platform::{config::parse_duration, grpc::Channel};
 use clap::{Args, ValueEnum};
 use hdrhistogram::Histogram;
 use serde::Serialize;
 use serde_json::{Value, json};
+use tonic_health::pb::{
+    HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
+};
 
 /// Flags of `bazaar load`.
 #[derive(Debug, Clone, Args)]
@@ -60,8 +69,9 @@ pub struct LoadArgs {
     #[arg(long, env = "BAZAAR_ADMIN_PASSWORD", value_name = "PASSWORD", hide_env_values = true)]
     pub admin_password: Option<String>,
 
-    /// Data directory of the `bazaar up` under load: for the admin's password and the event lag.
-    #[arg(long, value_name = "DIR")]
+    /// Data directory of the `bazaar up` under load: for the admin's password and the event lag
+    /// (and the catalog's address, which `grpc-hop` needs).
+    #[arg(long, value_name = "DIR", required_if_eq("scenario", "grpc-hop"))]
     pub data_dir: Option<PathBuf>,
 
     /// Print the report as JSON.
@@ -87,6 +97,8 @@ pub enum Scenario {
     Checkout,
     /// A shopper's journey through the storefront and API.
     Shopper,
+    /// One gRPC hop to the catalog service, as the services call each other.
+    GrpcHop,
 }
 
 /// The figures of one step.
@@ -194,10 +206,41 @@ impl Report {
 struct Shared {
     url: String,
     client: reqwest::Client,
+    /// The catalog service over gRPC, for `grpc-hop`.
+    catalog: Option<Catalog>,
     /// Seeded product slugs and ids.
     products: Vec<(String, String)>,
     /// Categories' slugs.
     categories: Vec<String>,
+}
+
+/// Clients of the catalog service, made as the services make theirs.
+#[derive(Clone)]
+struct Catalog {
+    health: HealthClient<Channel>,
+    products: CatalogServiceClient<Channel>,
+}
+
+impl Catalog {
+    /// Connects to the catalog of the `bazaar up` using `data_dir`.
+    fn connect(data_dir: &std::path::Path) -> anyhow::Result<Self> {
+        let path = data_dir.join("run/services.json");
+        let state: Value = serde_json::from_slice(
+            &std::fs::read(&path)
+                .with_context(|| format!("reading {} (is bazaar up running?)", path.display()))?,
+        )?;
+        let port = state["services"]["catalog"]["port"]
+            .as_u64()
+            .with_context(|| format!("{} names no catalog port", path.display()))?;
+        let channel = bazaar_platform::grpc::connect(
+            &format!("http://127.0.0.1:{port}"),
+            Duration::from_secs(5),
+        )?;
+        Ok(Self {
+            health: HealthClient::new(channel.clone()),
+            products: CatalogServiceClient::new(channel),
+        })
+    }
 }
 
 /// One shopper's measurements.
@@ -271,7 +314,14 @@ async fn run(args: &LoadArgs) -> anyhow::Result<Report> {
         .build()?;
     let url = args.url.trim_end_matches('/').to_owned();
     let (products, categories) = catalogue(&client, &url).await?;
-    let shared = Arc::new(Shared { url, client, products, categories });
+    let catalog = match (args.scenario, &args.data_dir) {
+        (Scenario::GrpcHop, Some(dir)) => Some(Catalog::connect(dir)?),
+        (Scenario::GrpcHop, None) => {
+            anyhow::bail!("the grpc-hop scenario needs --data-dir of the running bazaar up")
+        }
+        _ => None,
+    };
+    let shared = Arc::new(Shared { url, client, catalog, products, categories });
     if matches!(args.scenario, Scenario::Checkout | Scenario::Shopper) {
         let token = admin_token(&shared, args).await?;
         stock_up(&shared, &token).await?;
@@ -470,7 +520,7 @@ fn outcome(
 impl Shopper {
     async fn set_up(shared: Arc<Shared>, scenario: Scenario, index: u32) -> anyhow::Result<Self> {
         let accounts = match scenario {
-            Scenario::ProductPage | Scenario::ApiProducts => 0,
+            Scenario::ProductPage | Scenario::ApiProducts | Scenario::GrpcHop => 0,
             Scenario::SignIn | Scenario::AddToCart | Scenario::CartView => 1,
             Scenario::Checkout | Scenario::Shopper => 4,
         };
@@ -590,8 +640,30 @@ impl Shopper {
         recorder.record("checkout", started, status, &[201]);
     }
 
+    /// A health check and a product read, straight to the catalog service.
+    async fn grpc_hop(&mut self, recorder: &mut Recorder) {
+        let Some(mut catalog) = self.shared.catalog.clone() else { return };
+        let started = Instant::now();
+        let request = HealthCheckRequest { service: String::new() };
+        let status = match catalog.health.check(request).await {
+            Ok(response) if response.get_ref().status == ServingStatus::Serving as i32 => Ok(200),
+            Ok(_) => Err("not serving".to_owned()),
+            Err(status) => Err(format!("gRPC {:?}", status.code())),
+        };
+        recorder.record("grpc-health", started, status, &[200]);
+        let (_, id) = self.next_product();
+        let started = Instant::now();
+        let request = GetProductRequest { key: Some(get_product_request::Key::Id(id)) };
+        let status = match catalog.products.get_product(request).await {
+            Ok(_) => Ok(200),
+            Err(status) => Err(format!("gRPC {:?}", status.code())),
+        };
+        recorder.record("grpc-product", started, status, &[200]);
+    }
+
     async fn play(&mut self, recorder: &mut Recorder) {
         match self.scenario {
+            Scenario::GrpcHop => self.grpc_hop(recorder).await,
             Scenario::ProductPage => {
                 let (slug, _) = self.next_product();
                 self.get(recorder, "product-page", &format!("/products/{slug}"), None).await;
@@ -644,5 +716,25 @@ impl Shopper {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser as _;
+
+    use crate::cli::Cli;
+
+    #[test]
+    fn the_grpc_hop_scenario_needs_the_data_directory() {
+        let error = Cli::try_parse_from(["bazaar", "load", "--scenario", "grpc-hop"])
+            .err()
+            .map(|error| error.kind());
+        assert_eq!(error, Some(clap::error::ErrorKind::MissingRequiredArgument));
+        assert!(
+            Cli::try_parse_from(["bazaar", "load", "--scenario", "grpc-hop", "--data-dir", "var"])
+                .is_ok()
+        );
+        assert!(Cli::try_parse_from(["bazaar", "load", "--scenario", "checkout"]).is_ok());
     }
 }

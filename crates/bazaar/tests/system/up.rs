@@ -48,6 +48,20 @@ async fn the_shop_serves_recovers_from_a_crash_and_stops_cleanly() {
     })
     .await;
 
+    // The load generator's internal-hop scenario reaches the restarted catalog over gRPC.
+    let load = std::process::Command::new(env!("CARGO_BIN_EXE_bazaar"))
+        .args(["load", "--url", &url, "--scenario", "grpc-hop", "--connections", "2"])
+        .args(["--duration", "500ms", "--json", "--data-dir"])
+        .arg(shop.data_dir.path())
+        .output()
+        .unwrap();
+    assert!(load.status.success(), "{}", String::from_utf8_lossy(&load.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&load.stdout).unwrap();
+    for step in ["grpc-health", "grpc-product"] {
+        assert!(report["steps"][step]["requests"].as_u64().unwrap() > 0, "{report}");
+        assert_eq!(report["steps"][step]["errors"], 0, "{report}");
+    }
+
     let children = shop.service_pids();
     assert_eq!(children.len(), 10, "{children:?}");
     let supervisor = shop.pid();
