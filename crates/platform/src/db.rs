@@ -34,7 +34,9 @@ use sqlx::{
 };
 use tokio::sync::{Mutex, OwnedMappedMutexGuard, OwnedMutexGuard, OwnedSemaphorePermit};
 
-use sqlite::{LogFlusher, Readers, SingleWriter, lock_writer, open_sqlite, sync_directory_of};
+use sqlite::{
+    LogFlusher, Readers, SingleWriter, Writing, lock_writer, open_sqlite, sync_directory_of,
+};
 
 mod sqlite;
 
@@ -131,7 +133,11 @@ enum Writer {
 /// The writer, held for one statement that commits by itself ([`Db::writer`]). Statements run
 /// on it through `&mut *writer` (an [`AnyConnection`]).
 #[derive(Debug)]
-pub struct WriterGuard(WriterGuardInner);
+pub struct WriterGuard {
+    inner: WriterGuardInner,
+    /// Counts the write as under way (SQLite) until the guard is given back.
+    _writing: Option<Writing>,
+}
 
 #[derive(Debug)]
 enum WriterGuardInner {
@@ -143,7 +149,7 @@ impl Deref for WriterGuard {
     type Target = AnyConnection;
 
     fn deref(&self) -> &AnyConnection {
-        match &self.0 {
+        match &self.inner {
             WriterGuardInner::Pooled(connection) => connection,
             WriterGuardInner::Single(writer) => &writer.connection,
         }
@@ -152,7 +158,7 @@ impl Deref for WriterGuard {
 
 impl DerefMut for WriterGuard {
     fn deref_mut(&mut self) -> &mut AnyConnection {
-        match &mut self.0 {
+        match &mut self.inner {
             WriterGuardInner::Pooled(connection) => connection,
             WriterGuardInner::Single(writer) => &mut writer.connection,
         }
@@ -166,6 +172,7 @@ impl DerefMut for WriterGuard {
 pub struct WriteTx {
     inner: TxInner,
     log: Option<Arc<LogFlusher>>,
+    writing: Option<Writing>,
 }
 
 #[derive(Debug)]
@@ -195,7 +202,7 @@ impl WriteTx {
     /// # Errors
     /// When the commit or the flush to disk fails.
     pub async fn commit(self) -> Result<(), sqlx::Error> {
-        let Self { inner, log } = self;
+        let Self { inner, log, writing } = self;
         match inner {
             TxInner::Pooled(tx) => tx.commit().await?,
             TxInner::Single(mut tx) => {
@@ -203,6 +210,7 @@ impl WriteTx {
                 tx.open = false;
             }
         }
+        drop(writing);
         match log {
             Some(log) => log.flush().await,
             None => Ok(()),
@@ -364,11 +372,15 @@ impl Db {
     /// When no connection can be had.
     pub async fn writer(&self) -> Result<WriterGuard, sqlx::Error> {
         match &self.writer {
-            Writer::Pool(pool) => Ok(WriterGuard(WriterGuardInner::Pooled(pool.acquire().await?))),
+            Writer::Pool(pool) => {
+                let inner = WriterGuardInner::Pooled(pool.acquire().await?);
+                Ok(WriterGuard { inner, _writing: None })
+            }
             Writer::Single(single) => {
+                let writing = self.log.as_ref().map(|log| log.writing());
                 let mut writer = lock_writer(single).await?;
                 writer.clean().await?;
-                Ok(WriterGuard(WriterGuardInner::Single(writer)))
+                Ok(WriterGuard { inner: WriterGuardInner::Single(writer), _writing: writing })
             }
         }
     }
@@ -391,6 +403,8 @@ impl Db {
     /// When no connection can be had.
     pub async fn begin(&self) -> Result<WriteTx, sqlx::Error> {
         let started = std::time::Instant::now();
+        // Counted from the wait for the writer on, so that a flush meanwhile can wait for it.
+        let writing = self.log.as_ref().map(|log| log.writing());
         let inner = match &self.writer {
             Writer::Pool(pool) => TxInner::Pooled(pool.begin().await?),
             Writer::Single(single) => {
@@ -404,7 +418,7 @@ impl Db {
             }
         };
         metrics::histogram!("db_begin_seconds").record(started.elapsed().as_secs_f64());
-        Ok(WriteTx { inner, log: self.log.clone() })
+        Ok(WriteTx { inner, log: self.log.clone(), writing })
     }
 
     /// Tells whether the database answers a trivial query within a second and can still make

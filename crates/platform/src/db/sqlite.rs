@@ -4,7 +4,12 @@
 
 use std::{
     path::{Path, PathBuf},
-    sync::{Arc, mpsc},
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+        mpsc,
+    },
+    time::Duration,
 };
 
 use sqlx::{AnyConnection, Connection as _, any::AnyConnectOptions};
@@ -110,12 +115,30 @@ pub(super) async fn lock_writer(
 #[derive(Debug)]
 pub(super) struct LogFlusher {
     requests: mpsc::Sender<oneshot::Sender<Result<(), String>>>,
+    writes: Arc<AtomicUsize>,
 }
+
+/// A write on its way (waiting for the writer, or running): it will want a flush soon. Counted
+/// from [`LogFlusher::writing`] until dropped.
+#[derive(Debug)]
+pub(super) struct Writing(Arc<AtomicUsize>);
+
+impl Drop for Writing {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// How long a flush waits for writes under way to join it. About one short write transaction on
+/// a busy machine; PostgreSQL's `commit_delay` does the same.
+const GATHER: Duration = Duration::from_micros(250);
 
 impl LogFlusher {
     /// Starts the flushing thread for the log at `path`. The thread ends with the last handle.
     pub(super) fn start(path: PathBuf) -> std::io::Result<Self> {
         let (requests, queue) = mpsc::channel::<oneshot::Sender<Result<(), String>>>();
+        let writes = Arc::new(AtomicUsize::new(0));
+        let under_way = Arc::clone(&writes);
         std::thread::Builder::new().name("sqlite-log-sync".to_owned()).spawn(move || {
             // After a failed fsync the kernel may have dropped the dirty pages, so a later fsync
             // that succeeds proves nothing: every flush fails from then on, and the service stops
@@ -123,7 +146,16 @@ impl LogFlusher {
             // what is on disk.
             let mut failed: Option<String> = None;
             while let Ok(first) = queue.recv() {
-                let waiters: Vec<_> = std::iter::once(first).chain(queue.try_iter()).collect();
+                let mut waiters: Vec<_> = std::iter::once(first).chain(queue.try_iter()).collect();
+                // Writes under way will ask for a flush in a moment: one flush can serve them too.
+                if under_way.load(Ordering::Acquire) > 0 {
+                    #[allow(
+                        clippy::disallowed_methods,
+                        reason = "this is the flusher's own thread, not the async runtime"
+                    )]
+                    std::thread::sleep(GATHER);
+                    waiters.extend(queue.try_iter());
+                }
                 let result = match &failed {
                     Some(error) => Err(error.clone()),
                     None => sync_file(&path).map_err(|error| {
@@ -139,7 +171,13 @@ impl LogFlusher {
                 }
             }
         })?;
-        Ok(Self { requests })
+        Ok(Self { requests, writes })
+    }
+
+    /// Counts a write on its way until the returned value is dropped.
+    pub(super) fn writing(&self) -> Writing {
+        self.writes.fetch_add(1, Ordering::AcqRel);
+        Writing(Arc::clone(&self.writes))
     }
 
     /// Waits for a flush that starts after this call: everything committed before it is then on
