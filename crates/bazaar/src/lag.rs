@@ -17,14 +17,9 @@ const METRIC: &str = "events_consume_lag_seconds_bucket{";
 /// # Errors
 /// When `run/services.json` cannot be read or a service's metrics cannot be fetched.
 pub async fn scrape(data_dir: &Path) -> anyhow::Result<Buckets> {
-    let path = data_dir.join("run/services.json");
-    let state: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?,
-    )?;
     let client = reqwest::Client::new();
     let mut total: BTreeMap<String, BTreeMap<u64, (f64, f64)>> = BTreeMap::new();
-    for (name, service) in state["services"].as_object().into_iter().flatten() {
-        let Some(port) = service["port"].as_u64() else { continue };
+    for (name, port) in crate::up::running_ports(data_dir)? {
         let text = client
             .get(format!("http://127.0.0.1:{port}/metrics"))
             .send()

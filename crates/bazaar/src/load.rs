@@ -224,14 +224,9 @@ struct Catalog {
 impl Catalog {
     /// Connects to the catalog of the `bazaar up` using `data_dir`.
     fn connect(data_dir: &std::path::Path) -> anyhow::Result<Self> {
-        let path = data_dir.join("run/services.json");
-        let state: Value = serde_json::from_slice(
-            &std::fs::read(&path)
-                .with_context(|| format!("reading {} (is bazaar up running?)", path.display()))?,
-        )?;
-        let port = state["services"]["catalog"]["port"]
-            .as_u64()
-            .with_context(|| format!("{} names no catalog port", path.display()))?;
+        let port = *crate::up::running_ports(data_dir)?
+            .get("catalog")
+            .context("run/services.json lists no catalog service")?;
         let channel = bazaar_platform::grpc::connect(
             &format!("http://127.0.0.1:{port}"),
             Duration::from_secs(5),

@@ -88,6 +88,27 @@ struct State {
     services: BTreeMap<&'static str, ServiceState>,
 }
 
+/// Reads each service's port from the state file of a running `bazaar up`.
+///
+/// # Errors
+/// When the file cannot be read or parsed.
+pub fn running_ports(data_dir: &Path) -> anyhow::Result<BTreeMap<String, u16>> {
+    let path = data_dir.join("run/services.json");
+    let text = std::fs::read(&path).with_context(|| {
+        format!("reading {} (is `bazaar up` running with this --data-dir?)", path.display())
+    })?;
+    let state: serde_json::Value =
+        serde_json::from_slice(&text).with_context(|| format!("reading {}", path.display()))?;
+    let services = state["services"].as_object().context("services.json lists no services")?;
+    Ok(services
+        .iter()
+        .filter_map(|(name, service)| {
+            let port = u16::try_from(service["port"].as_u64()?).ok()?;
+            Some((name.clone(), port))
+        })
+        .collect())
+}
+
 #[derive(Debug, Clone, Default, Serialize)]
 struct ServiceState {
     pid: Option<u32>,

@@ -17,7 +17,7 @@
 use std::{
     collections::{BTreeMap, HashMap},
     io::Write as _,
-    path::{Path, PathBuf},
+    path::PathBuf,
     process::ExitCode,
     time::{Duration, Instant},
 };
@@ -145,7 +145,7 @@ struct Urls {
 
 impl Urls {
     fn resolve(args: &VerifyArgs) -> anyhow::Result<Self> {
-        let ports = running_ports(&args.data_dir);
+        let ports = crate::up::running_ports(&args.data_dir);
         let url = |given: &Option<String>, service: &str| -> anyhow::Result<String> {
             if let Some(url) = given {
                 return Ok(url.clone());
@@ -163,24 +163,6 @@ impl Urls {
             inventory: url(&args.inventory_url, "inventory")?,
         })
     }
-}
-
-/// Reads each service's port from the state file of a running `bazaar up`.
-fn running_ports(data_dir: &Path) -> anyhow::Result<HashMap<String, u16>> {
-    let path = data_dir.join("run/services.json");
-    let text = std::fs::read(&path).with_context(|| {
-        format!("reading {} (is `bazaar up` running with this --data-dir?)", path.display())
-    })?;
-    let state: serde_json::Value =
-        serde_json::from_slice(&text).with_context(|| format!("reading {}", path.display()))?;
-    let services = state["services"].as_object().context("services.json lists no services")?;
-    Ok(services
-        .iter()
-        .filter_map(|(name, service)| {
-            let port = u16::try_from(service["port"].as_u64()?).ok()?;
-            Some((name.clone(), port))
-        })
-        .collect())
 }
 
 fn admin_credentials(args: &VerifyArgs) -> anyhow::Result<(String, String)> {

@@ -11,8 +11,8 @@
 //!
 //! SQLite commits are made durable by group commit: the writer commits without waiting for the
 //! disk (`synchronous=NORMAL`), and [`WriteTx::commit`] then waits for one `fsync` of the
-//! write-ahead log that starts after the commit. Commits that finish while an `fsync` runs share
-//! the next one, so under load one disk flush acknowledges many commits, and the single writer is
+//! write-ahead log that starts after the commit. Commits that finish while an `fsync` runs, or
+//! within a quarter of a millisecond when writes are under way, share it, and the single writer is
 //! never held while the disk works. A commit is acknowledged exactly when `synchronous=FULL` would
 //! acknowledge it: once its log frames are on disk.
 
@@ -377,9 +377,7 @@ impl Db {
                 Ok(WriterGuard { inner, _writing: None })
             }
             Writer::Single(single) => {
-                let writing = self.log.as_ref().map(|log| log.writing());
-                let mut writer = lock_writer(single).await?;
-                writer.clean().await?;
+                let (writer, writing) = self.single_writer(single).await?;
                 Ok(WriterGuard { inner: WriterGuardInner::Single(writer), _writing: writing })
             }
         }
@@ -403,32 +401,41 @@ impl Db {
     /// When no connection can be had.
     pub async fn begin(&self) -> Result<WriteTx, sqlx::Error> {
         let started = std::time::Instant::now();
-        // Counted from the wait for the writer on, so that a flush meanwhile can wait for it.
-        let writing = self.log.as_ref().map(|log| log.writing());
-        let inner = match &self.writer {
-            Writer::Pool(pool) => TxInner::Pooled(pool.begin().await?),
+        let (inner, writing) = match &self.writer {
+            Writer::Pool(pool) => (TxInner::Pooled(pool.begin().await?), None),
             Writer::Single(single) => {
-                let mut writer = lock_writer(single).await?;
-                writer.clean().await?;
+                let (writer, writing) = self.single_writer(single).await?;
                 // Open from here: should this future be dropped with `BEGIN` sent, the next user
                 // rolls back. Only this connection writes, so the write lock is taken at once.
                 let mut tx = SingleTx { writer, open: true };
                 sqlx::raw_sql("BEGIN IMMEDIATE").execute(&mut tx.writer.connection).await?;
-                TxInner::Single(tx)
+                (TxInner::Single(tx), writing)
             }
         };
         metrics::histogram!("db_begin_seconds").record(started.elapsed().as_secs_f64());
         Ok(WriteTx { inner, log: self.log.clone(), writing })
     }
 
+    /// Takes SQLite's writer, rolled back from whatever a previous user abandoned, and counts the
+    /// write as under way from the wait on, so that a flush meanwhile can wait for it.
+    async fn single_writer(
+        &self,
+        single: &Arc<Mutex<SingleWriter>>,
+    ) -> Result<(OwnedMutexGuard<SingleWriter>, Option<Writing>), sqlx::Error> {
+        let writing = self.log.as_ref().map(|log| log.writing());
+        let mut writer = lock_writer(single).await?;
+        writer.clean().await?;
+        Ok((writer, writing))
+    }
+
     /// Tells whether the database answers a trivial query within a second and can still make
-    /// writes durable.
+    /// writes durable (no flush of SQLite's log has failed).
     pub async fn ping(&self) -> bool {
-        let check = async {
-            sqlx::query("SELECT 1").execute(&mut *self.reader().await?).await?;
-            self.durable().await
-        };
-        matches!(tokio::time::timeout(Duration::from_secs(1), check).await, Ok(Ok(())))
+        if self.log.as_ref().is_some_and(|log| log.failed()) {
+            return false;
+        }
+        let query = async { sqlx::query("SELECT 1").execute(&mut *self.reader().await?).await };
+        matches!(tokio::time::timeout(Duration::from_secs(1), query).await, Ok(Ok(_)))
     }
 
     /// Closes the connections.
@@ -437,8 +444,9 @@ impl Db {
             Writer::Pool(pool) => pool.close().await,
             // The connection closes with the last handle; a checkpoint now leaves a short log.
             Writer::Single(single) => {
-                let mut writer = single.lock().await;
-                if writer.clean().await.is_ok() {
+                if let Ok(mut writer) = lock_writer(single).await
+                    && writer.clean().await.is_ok()
+                {
                     let _ = sqlx::raw_sql("PRAGMA wal_checkpoint(PASSIVE)")
                         .execute(&mut writer.connection)
                         .await;

@@ -6,7 +6,7 @@ use std::{
     path::{Path, PathBuf},
     sync::{
         Arc,
-        atomic::{AtomicUsize, Ordering},
+        atomic::{AtomicBool, AtomicUsize, Ordering},
         mpsc,
     },
     time::Duration,
@@ -116,6 +116,8 @@ pub(super) async fn lock_writer(
 pub(super) struct LogFlusher {
     requests: mpsc::Sender<oneshot::Sender<Result<(), String>>>,
     writes: Arc<AtomicUsize>,
+    /// Set for good once a flush failed.
+    failed: Arc<AtomicBool>,
 }
 
 /// A write on its way (waiting for the writer, or running): it will want a flush soon. Counted
@@ -139,12 +141,14 @@ impl LogFlusher {
         let (requests, queue) = mpsc::channel::<oneshot::Sender<Result<(), String>>>();
         let writes = Arc::new(AtomicUsize::new(0));
         let under_way = Arc::clone(&writes);
+        let failed = Arc::new(AtomicBool::new(false));
+        let failed_flag = Arc::clone(&failed);
         std::thread::Builder::new().name("sqlite-log-sync".to_owned()).spawn(move || {
             // After a failed fsync the kernel may have dropped the dirty pages, so a later fsync
             // that succeeds proves nothing: every flush fails from then on, and the service stops
             // acknowledging writes (and is no longer ready) until it restarts and recovers from
             // what is on disk.
-            let mut failed: Option<String> = None;
+            let mut failure: Option<String> = None;
             while let Ok(first) = queue.recv() {
                 let mut waiters: Vec<_> = std::iter::once(first).chain(queue.try_iter()).collect();
                 // Writes under way will ask for a flush in a moment: one flush can serve them too.
@@ -156,12 +160,13 @@ impl LogFlusher {
                     std::thread::sleep(GATHER);
                     waiters.extend(queue.try_iter());
                 }
-                let result = match &failed {
+                let result = match &failure {
                     Some(error) => Err(error.clone()),
                     None => sync_file(&path).map_err(|error| {
                         let message = format!("flushing {} to disk: {error}", path.display());
                         tracing::error!(error = %message, "database log flush failed; writes are refused until restart");
-                        failed = Some(message.clone());
+                        failure = Some(message.clone());
+                        failed_flag.store(true, Ordering::Release);
                         message
                     }),
                 };
@@ -171,7 +176,12 @@ impl LogFlusher {
                 }
             }
         })?;
-        Ok(Self { requests, writes })
+        Ok(Self { requests, writes, failed })
+    }
+
+    /// Tells whether a flush has failed (every write is refused from then on).
+    pub(super) fn failed(&self) -> bool {
+        self.failed.load(Ordering::Acquire)
     }
 
     /// Counts a write on its way until the returned value is dropped.

@@ -178,8 +178,8 @@ pub(super) async fn housekeeping(db: Db, shutdown: CancellationToken) {
             )
             .fetch_one(&mut *db.reader().await?)
             .await
-        };
-        let pending = pending.await;
+        }
+        .await;
         if let Ok(pending) = pending {
             metrics::gauge!("events_outbox_pending").set(pending as f64);
         }
