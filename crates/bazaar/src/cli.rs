@@ -32,6 +32,9 @@ pub enum Command {
     Verify(Box<crate::verify::VerifyArgs>),
     /// Play shoppers against a running shop and report throughput and latency per step.
     Load(Box<crate::load::LoadArgs>),
+    /// Break a running shop on purpose: kill, restart or pause a service, or inject latency and
+    /// errors into its RPCs.
+    Chaos(Box<crate::chaos::ChaosArgs>),
 }
 
 /// Flags of `bazaar up`.
@@ -83,6 +86,11 @@ pub struct UpArgs {
     /// them first with `cargo build --release --workspace --bins`.
     #[arg(long, env = "BAZAAR_SERVICE_BINARIES")]
     pub service_binaries: bool,
+
+    /// Let `bazaar chaos fault` inject latency and errors into the services' RPCs (each serves
+    /// `/faults` on its loopback port). Off in the container images.
+    #[arg(long, env = "BAZAAR_FAULT_INJECTION", default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub fault_injection: bool,
 }
 
 impl UpArgs {

@@ -5,6 +5,8 @@
 //!   with backoff, and stops everything on Ctrl-C or SIGTERM;
 //! - `bazaar verify` checks the running shop's invariants (money, orders, stock);
 //! - `bazaar load` plays shoppers against a running shop and reports throughput and latency;
+//! - `bazaar chaos` kills, restarts or pauses a service of a running shop, or injects latency and
+//!   errors into its RPCs;
 //! - `bazaar serve <service>` runs one service in this process (what a container runs).
 //!
 //! # Layout
@@ -14,8 +16,10 @@
 //! - [`up`]: the supervisor behind `bazaar up`;
 //! - [`serve`]: `bazaar serve <service>`;
 //! - [`verify`]: `bazaar verify`, the invariant checker;
-//! - [`load`]: `bazaar load`, the load generator, and [`lag`], event lag from the consumers' metrics.
+//! - [`load`]: `bazaar load`, the load generator, and [`lag`], event lag from the consumers' metrics;
+//! - [`chaos`]: `bazaar chaos`, fault injection into a running shop.
 
+pub mod chaos;
 pub mod cli;
 pub mod lag;
 pub mod load;
@@ -34,5 +38,6 @@ pub fn main() -> ExitCode {
         cli::Command::Serve(service) => serve::main(*service),
         cli::Command::Verify(args) => verify::main(&args),
         cli::Command::Load(args) => load::main(&args),
+        cli::Command::Chaos(args) => chaos::main(&args),
     }
 }

@@ -88,11 +88,31 @@ struct State {
     services: BTreeMap<&'static str, ServiceState>,
 }
 
+/// A service of a running `bazaar up`, as its state file records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Running {
+    /// The process serving it now; none while it is being restarted.
+    pub pid: Option<u32>,
+    /// Its loopback port (the same across restarts).
+    pub port: u16,
+}
+
 /// Reads each service's port from the state file of a running `bazaar up`.
 ///
 /// # Errors
 /// When the file cannot be read or parsed.
 pub fn running_ports(data_dir: &Path) -> anyhow::Result<BTreeMap<String, u16>> {
+    Ok(running_services(data_dir)?
+        .into_iter()
+        .map(|(name, running)| (name, running.port))
+        .collect())
+}
+
+/// Reads each service's pid and port from the state file of a running `bazaar up`.
+///
+/// # Errors
+/// When the file cannot be read or parsed.
+pub fn running_services(data_dir: &Path) -> anyhow::Result<BTreeMap<String, Running>> {
     let path = data_dir.join("run/services.json");
     let text = std::fs::read(&path).with_context(|| {
         format!("reading {} (is `bazaar up` running with this --data-dir?)", path.display())
@@ -104,7 +124,8 @@ pub fn running_ports(data_dir: &Path) -> anyhow::Result<BTreeMap<String, u16>> {
         .iter()
         .filter_map(|(name, service)| {
             let port = u16::try_from(service["port"].as_u64()?).ok()?;
-            Some((name.clone(), port))
+            let pid = service["pid"].as_u64().and_then(|pid| u32::try_from(pid).ok());
+            Some((name.clone(), Running { pid, port }))
         })
         .collect())
 }
@@ -302,6 +323,9 @@ fn plan(
         format!("--data-dir={}", data_dir.display()),
         format!("--log={}", args.log),
     ];
+    if service.name != "gateway" {
+        flags.push(format!("--fault-injection={}", args.fault_injection));
+    }
     for upstream in service.calls() {
         let upstream_port =
             ports.get(upstream.as_str()).with_context(|| format!("unknown service {upstream}"))?;

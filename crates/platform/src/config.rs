@@ -41,6 +41,11 @@ pub struct CommonArgs {
     #[arg(long, env = "BAZAAR_SHUTDOWN_GRACE", default_value = "10s", value_name = "DURATION", value_parser = parse_duration)]
     pub shutdown_grace: Duration,
 
+    /// Serve `/faults` and inject the latency and errors posted there into this service's RPCs
+    /// (`bazaar chaos`). For testing only: anyone who reaches the port can make calls fail.
+    #[arg(long, env = "BAZAAR_FAULT_INJECTION", default_value_t = false, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub fault_injection: bool,
+
     /// Stop when standard input closes (set by `bazaar up`, so no child outlives its parent).
     #[arg(long, env = "BAZAAR_EXIT_WITH_PARENT", hide = true)]
     pub exit_with_parent: bool,

@@ -34,12 +34,14 @@ pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
 }
 
 /// How a server runs.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ServeOptions {
     /// Longest a call may take (a shorter `grpc-timeout` from the caller wins).
     pub request_timeout: Duration,
     /// Time given to in-flight calls after the stop signal.
     pub shutdown_grace: Duration,
+    /// Faults to inject into calls, controlled at `/faults`; none turns injection off.
+    pub faults: Option<crate::faults::Faults>,
 }
 
 /// Serves gRPC `routes` and the plain-HTTP `http` router (health, metrics) on one listener until
@@ -54,6 +56,10 @@ pub async fn serve(
     options: ServeOptions,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
+    let http = match &options.faults {
+        Some(faults) => http.merge(faults.router()),
+        None => http,
+    };
     let router = routes.into_axum_router().merge(http);
     // Nagle's algorithm on loopback adds tens of milliseconds per hop; `TcpIncoming` ignores the
     // builder's `tcp_nodelay`, so it is set on the incoming stream itself.
@@ -61,7 +67,7 @@ pub async fn serve(
     let server = Server::builder()
         .accept_http1(true)
         .timeout(options.request_timeout)
-        .layer(ServerLayer)
+        .layer(ServerLayer { faults: options.faults })
         .add_routes(Routes::from(router))
         .serve_with_incoming_shutdown(incoming, shutdown.clone().cancelled_owned());
     let mut result = Ok(());
@@ -75,22 +81,27 @@ pub async fn serve(
     result.context("gRPC server failed")
 }
 
-/// Server-side layer: one span per call (child of the caller's trace), metrics per method.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct ServerLayer;
+/// Server-side layer: one span per call (child of the caller's trace), metrics per method, and
+/// the faults injected into the call, if any (counted in the metrics like real failures).
+#[derive(Debug, Clone, Default)]
+pub struct ServerLayer {
+    /// The fault table, when fault injection is on.
+    pub faults: Option<crate::faults::Faults>,
+}
 
 impl<S> tower::Layer<S> for ServerLayer {
     type Service = ServerService<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        ServerService { inner: crate::metrics::GrpcMetricsLayer.layer_inner(inner) }
+        let faulty = crate::faults::FaultService::new(inner, self.faults.clone());
+        ServerService { inner: crate::metrics::GrpcMetricsLayer.layer_inner(faulty) }
     }
 }
 
 /// The service built by [`ServerLayer`].
 #[derive(Debug, Clone)]
 pub struct ServerService<S> {
-    inner: crate::metrics::GrpcMetrics<S>,
+    inner: crate::metrics::GrpcMetrics<crate::faults::FaultService<S>>,
 }
 
 impl<S, B, R> tower::Service<http::Request<B>> for ServerService<S>
@@ -98,7 +109,7 @@ where
     S: tower::Service<http::Request<B>, Response = http::Response<R>> + Send,
     S::Future: Send + 'static,
     S::Error: 'static,
-    R: 'static,
+    R: Default + Send + 'static,
 {
     type Response = S::Response;
     type Error = S::Error;

@@ -10,6 +10,7 @@
 //! - [`health`]: `/healthz`, `/readyz`, `/metrics` and `grpc.health.v1`;
 //! - [`shutdown`]: stop signals and graceful draining;
 //! - [`grpc`]: server and client builders, deadlines, balancing, retries, error mapping;
+//! - [`faults`]: latency and errors injected into named RPCs, for `bazaar chaos`;
 //! - [`db`]: SQLite or PostgreSQL through sqlx `Any`, with embedded migrations;
 //! - [`events`]: transactional outbox, relay, inbox, and the `direct` and `nats` transports;
 //! - [`auth`]: access-token claims and the verifier every service uses.
@@ -18,6 +19,7 @@ pub mod auth;
 pub mod config;
 pub mod db;
 pub mod events;
+pub mod faults;
 pub mod grpc;
 pub mod health;
 pub mod metrics;

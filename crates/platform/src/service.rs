@@ -111,6 +111,7 @@ impl Host {
         let options = crate::grpc::ServeOptions {
             request_timeout: common.request_timeout,
             shutdown_grace: common.shutdown_grace,
+            faults: common.fault_injection.then(crate::faults::Faults::default),
         };
         Ok(Self {
             name,

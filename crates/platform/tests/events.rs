@@ -184,6 +184,7 @@ async fn direct_delivers_batches_and_a_poison_event_costs_the_others_nothing() {
     let options = bazaar_platform::grpc::ServeOptions {
         request_timeout: timeout,
         shutdown_grace: Duration::from_secs(1),
+        faults: None,
     };
     tokio::spawn(bazaar_platform::grpc::serve(
         listener,

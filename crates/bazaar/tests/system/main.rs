@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, reason = "a test fails loudly on any unexpected error")]
 
+mod chaos;
 mod crash;
 mod outage;
 mod production;
