@@ -372,14 +372,14 @@ mod tests {
         assert!(FaultRule { error: None, delay_ms: 5, ..rule("x") }.validate().is_ok());
     }
 
-    #[test]
-    fn matching_rules_combine_and_lapse() {
+    #[tokio::test]
+    async fn matching_rules_combine_and_lapse() {
         let faults = Faults::default();
         assert_eq!(faults.decide("/a.S/M"), None);
         faults.add(FaultRule { error: None, delay_ms: 20, ..rule("M") }).unwrap();
         faults.add(FaultRule { error: None, delay_ms: 50, ..rule("*") }).unwrap();
         faults.add(FaultRule { duration_ms: Some(1), ..rule("S/M") }).unwrap();
-        std::thread::sleep(Duration::from_millis(5));
+        tokio::time::sleep(Duration::from_millis(5)).await;
         let injection = faults.decide("/a.S/M").unwrap();
         assert_eq!(injection, Injection { delay: Duration::from_millis(50), error: None });
         assert_eq!(faults.list().len(), 2, "the lapsed rule is not listed");
