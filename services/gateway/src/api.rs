@@ -81,11 +81,62 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 /// Returns the OpenAPI document.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    routes().into_openapi()
+    let mut openapi = routes().into_openapi();
+    document_common_errors(&mut openapi);
+    openapi
 }
 
 /// Returns the API router with `/api/openapi.json` and the docs page at `/api/docs`.
 pub fn router() -> Router<AppState> {
-    let (router, openapi) = routes().split_for_parts();
+    let (router, mut openapi) = routes().split_for_parts();
+    document_common_errors(&mut openapi);
     router.merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
+}
+
+/// Adds to every operation the errors that the layers around the handlers can answer, so that a
+/// client generated from the document knows every status it may see: a bad, expired or revoked
+/// bearer token (401), an unavailable service or an overloaded gateway (503), a body that is too
+/// large (413) or not JSON (415), and invalid query parameters or body fields (400).
+fn document_common_errors(openapi: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder, path::ParameterIn};
+    let problem = |description: &str| {
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/json",
+                ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build(),
+            )
+            .build()
+    };
+    for item in openapi.paths.paths.values_mut() {
+        let operations =
+            [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
+        for operation in operations.into_iter().flatten() {
+            let has_query = operation.parameters.iter().flatten().any(|parameter| {
+                matches!(parameter, utoipa::openapi::RefOr::T(p) if p.parameter_in == ParameterIn::Query)
+            });
+            let has_body = operation.request_body.is_some();
+            let mut common = vec![
+                ("401", "The bearer token or session cookie is invalid, expired or revoked"),
+                (
+                    "503",
+                    "A service it needs is unavailable, or the shop is overloaded; retry later (see `Retry-After`)",
+                ),
+            ];
+            if has_query || has_body {
+                common.push(("400", "Invalid query parameters or fields"));
+            }
+            if has_body {
+                common.push(("413", "The body is larger than the limit"));
+                common.push(("415", "The body is not JSON (`Content-Type: application/json`)"));
+            }
+            for (status, description) in common {
+                operation
+                    .responses
+                    .responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| problem(description).into());
+            }
+        }
+    }
 }

@@ -1,11 +1,50 @@
 //! Query-string parameters shared by storefront pages and the API, parsed into checked values
 //! with a message saying exactly what is wrong.
 
+use axum::{extract::FromRequestParts, http::request::Parts};
 use bazaar_contracts::catalog::ProductSort;
 use bazaar_types::{Page, Slug};
-use serde::Deserialize;
+use serde::{Deserialize, de::DeserializeOwned};
 
-use crate::error::AppError;
+use crate::error::{ApiError, AppError, PageError};
+
+/// A page's query string read into `T`; a malformed one (a parameter given twice) is answered
+/// with a 400 page naming the parameter.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PageQuery<T>(pub T);
+
+/// An API query string read into `T`; a malformed one is answered with a 400 JSON problem.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for PageQuery<T> {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        read_query(parts).map(Self).map_err(PageError)
+    }
+}
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        read_query(parts).map(Self).map_err(ApiError)
+    }
+}
+
+fn read_query<T: DeserializeOwned>(parts: &Parts) -> Result<T, AppError> {
+    let axum::extract::Query(value) =
+        axum::extract::Query::try_from_uri(&parts.uri).map_err(|rejection| {
+            let text = rejection.body_text();
+            let detail = text.split_once(": ").map_or(text.as_str(), |(_, detail)| detail);
+            match detail.strip_prefix("duplicate field `").and_then(|rest| rest.strip_suffix('`')) {
+                Some(field) => AppError::invalid(field, "must be given once".to_owned()),
+                None => AppError::invalid("query", detail.to_owned()),
+            }
+        })?;
+    Ok(value)
+}
 
 /// Parameters of product lists. Every value arrives as text so bad input gets our own message
 /// rather than a generic deserialisation error.
@@ -17,10 +56,13 @@ pub struct ListParams {
     /// Search words, matched in names and descriptions; results are ranked.
     pub q: Option<String>,
     /// Order: `name` (default), `price_asc`, `price_desc` or `newest`. Ignored when searching.
+    #[param(pattern = "^(name|price_asc|price_desc|newest)?$")]
     pub sort: Option<String>,
     /// 1-based page number (default 1).
+    #[param(value_type = Option<u32>, minimum = 1)]
     pub page: Option<String>,
     /// Items per page, 1 to 100 (default 24).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     pub page_size: Option<String>,
 }
 

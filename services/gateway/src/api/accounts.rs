@@ -78,12 +78,15 @@ fn session(
 pub struct SignUpBody {
     /// E-mail address.
     #[serde(default)]
+    #[schema(min_length = 1)]
     pub email: String,
     /// Password, 10 to 128 characters.
     #[serde(default)]
+    #[schema(min_length = 10, max_length = 128)]
     pub password: String,
     /// Display name.
     #[serde(default)]
+    #[schema(min_length = 1)]
     pub name: String,
 }
 
@@ -195,6 +198,7 @@ pub async fn me(
 pub struct ProfilePatch {
     /// New display name.
     #[serde(default)]
+    #[schema(min_length = 1)]
     pub name: String,
 }
 
@@ -227,21 +231,26 @@ pub async fn update_me(
 pub struct AddressDto {
     /// Recipient's name.
     #[serde(default)]
+    #[schema(min_length = 1)]
     pub name: String,
     /// Street and number.
     #[serde(default)]
+    #[schema(min_length = 1)]
     pub line1: String,
     /// Second line, optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line2: Option<String>,
     /// City.
     #[serde(default)]
+    #[schema(min_length = 1)]
     pub city: String,
     /// Postal code.
     #[serde(default)]
+    #[schema(min_length = 1)]
     pub postal_code: String,
     /// ISO 3166-1 alpha-2 country code, e.g. `US`.
     #[serde(default)]
+    #[schema(pattern = "^[A-Za-z]{2}$", example = "US")]
     pub country: String,
 }
 

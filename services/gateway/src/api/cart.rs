@@ -31,6 +31,7 @@ pub struct CartLineDto {
     /// Current unit price from the catalog.
     pub unit_price: MoneyDto,
     /// Units, 1 to 99.
+    #[schema(minimum = 1, maximum = 99)]
     pub quantity: i64,
     /// unit_price × quantity.
     pub line_total: MoneyDto,
@@ -115,6 +116,7 @@ pub struct AddItemBody {
     #[serde(default)]
     pub product_id: String,
     /// Units to add, 1 to 99 (a line holds at most 99).
+    #[schema(minimum = 1, maximum = 99)]
     pub quantity: i64,
 }
 
@@ -155,6 +157,7 @@ pub async fn add_item(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct QuantityBody {
     /// Units, 1 to 99.
+    #[schema(minimum = 1, maximum = 99)]
     pub quantity: i64,
 }
 

@@ -2,7 +2,7 @@
 
 use axum::{
     Json,
-    extract::{Path, Query, State},
+    extract::{Path, State},
 };
 use bazaar_contracts::catalog as catalog_pb;
 use tonic::Code;
@@ -10,7 +10,7 @@ use tonic::Code;
 use super::dto::{CategoryDto, CategoryList, ProductDto, ProductList};
 use crate::{
     error::{ApiError, AppError, Problem},
-    params::ListParams,
+    params::{ApiQuery, ListParams},
     state::AppState,
 };
 
@@ -31,7 +31,7 @@ use crate::{
 )]
 pub async fn list_products(
     State(state): State<AppState>,
-    Query(params): Query<ListParams>,
+    ApiQuery(params): ApiQuery<ListParams>,
 ) -> Result<Json<ProductList>, ApiError> {
     let page = params.page()?;
     let sort = params.sort()?;

@@ -3,7 +3,7 @@
 
 use axum::{
     Json,
-    extract::{Path, Query, State},
+    extract::{Path, State},
     http::{HeaderMap, StatusCode},
 };
 use bazaar_contracts::{
@@ -21,7 +21,7 @@ use super::{
 };
 use crate::{
     error::{ApiError, AppError, Problem},
-    params::ListParams,
+    params::{ApiQuery, ListParams},
     session::{Admin, User, Visitor},
     state::AppState,
 };
@@ -53,6 +53,7 @@ pub struct PlaceOrderBody {
     pub address_id: Option<String>,
     /// `standard` or `express`.
     #[serde(default)]
+    #[schema(pattern = "^(standard|express)$")]
     pub shipping_option: String,
     /// The card to charge.
     pub card: Option<CardDto>,
@@ -269,7 +270,7 @@ pub async fn place_order(
 pub async fn list_orders(
     State(state): State<AppState>,
     User(user): User,
-    Query(params): Query<PageParams>,
+    ApiQuery(params): ApiQuery<PageParams>,
 ) -> Result<Json<OrderList>, ApiError> {
     let page = params.list().page()?;
     let response = state.clients.orders(&user.token, page.into()).await?;
@@ -281,8 +282,10 @@ pub async fn list_orders(
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
     /// 1-based page number.
+    #[param(value_type = Option<u32>, minimum = 1)]
     pub page: Option<String>,
     /// Items per page, 1 to 100.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     pub page_size: Option<String>,
 }
 
@@ -357,10 +360,15 @@ pub async fn cancel_order(
 #[into_params(parameter_in = Query)]
 pub struct AdminOrdersParams {
     /// Only orders in this status.
+    #[param(
+        pattern = "^(pending|rejected|payment_failed|confirmed|shipped|delivered|cancelled)?$"
+    )]
     pub status: Option<String>,
     /// 1-based page number.
+    #[param(value_type = Option<u32>, minimum = 1)]
     pub page: Option<String>,
     /// Items per page, 1 to 100.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     pub page_size: Option<String>,
 }
 
@@ -407,7 +415,7 @@ pub fn parse_status(text: &str) -> Result<OrderStatus, AppError> {
 pub async fn all_orders(
     State(state): State<AppState>,
     Admin(admin): Admin,
-    Query(params): Query<AdminOrdersParams>,
+    ApiQuery(params): ApiQuery<AdminOrdersParams>,
 ) -> Result<Json<OrderList>, ApiError> {
     let status = parse_status(params.status.as_deref().unwrap_or(""))?;
     let page =
@@ -422,6 +430,7 @@ pub async fn all_orders(
 #[into_params(parameter_in = Query)]
 pub struct QuoteParams {
     /// ISO 3166-1 alpha-2 code, e.g. `US`.
+    #[param(required = true, pattern = "^[A-Za-z]{2}$", example = "US")]
     pub country: Option<String>,
 }
 
@@ -465,7 +474,7 @@ pub struct QuoteList {
 pub async fn quotes(
     State(state): State<AppState>,
     visitor: Visitor,
-    Query(params): Query<QuoteParams>,
+    ApiQuery(params): ApiQuery<QuoteParams>,
 ) -> Result<Json<QuoteList>, ApiError> {
     let country = params.country.unwrap_or_default();
     if country.trim().is_empty() {
@@ -501,6 +510,10 @@ pub async fn quotes(
 #[into_params(parameter_in = Query)]
 pub struct RecommendationParams {
     /// A product UUID.
+    #[param(
+        required = true,
+        pattern = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+    )]
     pub product_id: Option<String>,
 }
 
@@ -537,7 +550,7 @@ pub struct RecommendationList {
 )]
 pub async fn recommendations(
     State(state): State<AppState>,
-    Query(params): Query<RecommendationParams>,
+    ApiQuery(params): ApiQuery<RecommendationParams>,
 ) -> Result<Json<RecommendationList>, ApiError> {
     let id = params.product_id.unwrap_or_default();
     if uuid::Uuid::try_parse(&id).is_err() {

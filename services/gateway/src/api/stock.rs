@@ -79,6 +79,7 @@ pub async fn product_stock(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SetStockBody {
     /// Units in the warehouse, at least what is reserved.
+    #[schema(minimum = 0, maximum = 1_000_000)]
     pub on_hand: i64,
 }
 

@@ -6,7 +6,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::{
     Form,
-    extract::{ConnectInfo, Path, Query, State},
+    extract::{ConnectInfo, Path, State},
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
@@ -18,6 +18,7 @@ use tonic::Code;
 
 use crate::{
     error::{AppError, PageError},
+    params::PageQuery,
     session::{self, CART_COOKIE, SESSION_COOKIE, Visitor},
     state::AppState,
     view::Layout,
@@ -67,7 +68,7 @@ pub struct NextParam {
 }
 
 /// `GET /sign-up`.
-pub async fn sign_up_form(layout: Layout, Query(query): Query<NextParam>) -> SignUpPage {
+pub async fn sign_up_form(layout: Layout, PageQuery(query): PageQuery<NextParam>) -> SignUpPage {
     SignUpPage {
         layout,
         name: String::new(),
@@ -143,7 +144,7 @@ pub async fn sign_up(
 }
 
 /// `GET /sign-in`.
-pub async fn sign_in_form(layout: Layout, Query(query): Query<NextParam>) -> SignInPage {
+pub async fn sign_in_form(layout: Layout, PageQuery(query): PageQuery<NextParam>) -> SignInPage {
     SignInPage {
         layout,
         email: String::new(),

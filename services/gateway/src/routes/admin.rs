@@ -5,7 +5,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::{
     Form,
-    extract::{Path, Query, State},
+    extract::{Path, State},
     response::{IntoResponse, Redirect, Response},
 };
 use bazaar_contracts::catalog as catalog_pb;
@@ -15,7 +15,7 @@ use tonic::Code;
 
 use crate::{
     error::{AppError, PageError},
-    params::ListParams,
+    params::{ListParams, PageQuery},
     routes::account::sign_in_redirect,
     session::Visitor,
     state::AppState,
@@ -89,7 +89,7 @@ pub async fn stock(
     State(state): State<AppState>,
     visitor: Visitor,
     layout: Layout,
-    Query(params): Query<ListParams>,
+    PageQuery(params): PageQuery<ListParams>,
 ) -> Result<Response, PageError> {
     if let Err(response) = require_admin(&visitor, "/admin/stock") {
         return Ok(*response);
@@ -206,7 +206,7 @@ pub async fn orders(
     State(state): State<AppState>,
     visitor: Visitor,
     layout: Layout,
-    Query(query): Query<OrdersQuery>,
+    PageQuery(query): PageQuery<OrdersQuery>,
 ) -> Result<Response, PageError> {
     let admin = match require_admin(&visitor, "/admin/orders") {
         Ok(admin) => admin,

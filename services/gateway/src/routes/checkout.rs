@@ -6,7 +6,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::{
     Form,
-    extract::{Query, State},
+    extract::State,
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
@@ -22,6 +22,7 @@ use tonic::Code;
 
 use crate::{
     error::PageError,
+    params::PageQuery,
     routes::{
         account::{AddressForm, AddressView, countries, sign_in_redirect},
         cart::CartLineView,
@@ -216,7 +217,7 @@ pub struct DeliveryQuery {
 pub async fn delivery(
     State(state): State<AppState>,
     visitor: Visitor,
-    Query(query): Query<DeliveryQuery>,
+    PageQuery(query): PageQuery<DeliveryQuery>,
 ) -> Result<Response, PageError> {
     let Some(user) = &visitor.user else { return Ok(sign_in_redirect("/checkout")) };
     let saved = state.clients.addresses(&user.token).await?;

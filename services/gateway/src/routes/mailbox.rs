@@ -3,12 +3,13 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use serde::Deserialize;
 use tonic::Code;
 
 use crate::{
     error::{AppError, PageError},
+    params::PageQuery,
     state::AppState,
     view::{Layout, Pager, encode_query_value},
 };
@@ -79,7 +80,7 @@ fn enabled(state: &AppState) -> Result<(), PageError> {
 pub async fn list(
     State(state): State<AppState>,
     layout: Layout,
-    Query(query): Query<MailboxQuery>,
+    PageQuery(query): PageQuery<MailboxQuery>,
 ) -> Result<MailboxPage, PageError> {
     enabled(&state)?;
     let page = bazaar_types::Page::from_query(query.page.as_deref(), Some("25"))

@@ -4,7 +4,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::{
-    extract::{Path, Query, State},
+    extract::{Path, State},
     response::{IntoResponse, Redirect, Response},
 };
 use bazaar_contracts::orders::{self as orders_pb, OrderStatus};
@@ -14,7 +14,7 @@ use tonic::Code;
 
 use crate::{
     error::{AppError, PageError},
-    params::ListParams,
+    params::{ListParams, PageQuery},
     routes::account::sign_in_redirect,
     session::Visitor,
     state::AppState,
@@ -181,7 +181,7 @@ pub async fn history(
     State(state): State<AppState>,
     visitor: Visitor,
     layout: Layout,
-    Query(params): Query<ListParams>,
+    PageQuery(params): PageQuery<ListParams>,
 ) -> Result<Response, PageError> {
     let Some(user) = &visitor.user else { return Ok(sign_in_redirect("/orders")) };
     let page = ListParams { page_size: Some("20".to_owned()), ..params }.page()?;
@@ -228,7 +228,7 @@ pub async fn detail(
     visitor: Visitor,
     layout: Layout,
     Path(id): Path<String>,
-    Query(query): Query<OrderQuery>,
+    PageQuery(query): PageQuery<OrderQuery>,
 ) -> Result<Response, PageError> {
     let Some(user) = &visitor.user else { return Ok(sign_in_redirect(&format!("/orders/{id}"))) };
     let order = state.clients.order(&user.token, &id).await.map_err(order_not_found)?;

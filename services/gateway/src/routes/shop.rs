@@ -2,13 +2,13 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use bazaar_contracts::catalog::{self as catalog_pb, ProductSort};
 use tonic::Code;
 
 use crate::{
     error::{AppError, PageError},
-    params::{ListParams, sort_name},
+    params::{ListParams, PageQuery, sort_name},
     state::AppState,
     view::{
         CategoryLink, Layout, Pager, ProductCard, StockBadge, encode_query_value, image_url, money,
@@ -98,7 +98,7 @@ const SORTS: [(&str, &str); 4] = [
 pub async fn category(
     State(state): State<AppState>,
     Path(slug): Path<String>,
-    Query(params): Query<ListParams>,
+    PageQuery(params): PageQuery<ListParams>,
     layout: Layout,
 ) -> Result<CategoryPage, PageError> {
     let page = params.page()?;
@@ -153,7 +153,7 @@ pub struct SearchPage {
 /// 400 for bad paging parameters, 503 when the catalog is down.
 pub async fn search(
     State(state): State<AppState>,
-    Query(params): Query<ListParams>,
+    PageQuery(params): PageQuery<ListParams>,
     layout: Layout,
 ) -> Result<SearchPage, PageError> {
     let page = params.page()?;

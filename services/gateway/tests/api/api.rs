@@ -68,4 +68,19 @@ async fn serves_the_openapi_document_and_docs_page() {
     let response = shop.get("/api/docs/").await;
     assert_eq!(response.status(), 200);
     assert!(response.text().await.unwrap().contains("swagger"));
+
+    // Every status the layers around the handlers can answer is documented, so generated clients
+    // and contract testers know them.
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let responses = operation["responses"].as_object().unwrap();
+            let mut expected = vec!["401", "503"];
+            if operation.get("requestBody").is_some() {
+                expected.extend(["400", "413", "415"]);
+            }
+            for status in expected {
+                assert!(responses.contains_key(status), "{method} {path} documents {status}");
+            }
+        }
+    }
 }

@@ -14,6 +14,7 @@ async fn malformed_parameters_are_400_with_the_field_named() {
         ("page_size=0", "page_size"),
         ("sort=random", "sort"),
         ("category=Not%20A%20Slug", "category"),
+        ("sort=name&sort=price_asc", "sort"),
     ] {
         let (status, body) = shop.get_json(&format!("/api/v1/products?{query}")).await;
         assert_eq!(status, 400, "{query}");
@@ -25,6 +26,11 @@ async fn malformed_parameters_are_400_with_the_field_named() {
     assert_eq!(status, 400);
     assert!(body.contains("<html"), "pages get an HTML error");
     assert!(body.contains("page: must be a whole number of at least 1"));
+    let (status, body) = shop.get_text("/search?q=pan&q=pot").await;
+    assert_eq!(status, 400);
+    assert!(body.contains("<html") && body.contains("q: must be given once"), "{body}");
+    let (status, body) = shop.get_json("/api/v1/shipping/quotes?country=US&country=DE").await;
+    assert_eq!((status, &body["fields"][0]["field"]), (400, &"country".into()), "{body}");
 }
 
 #[tokio::test]
