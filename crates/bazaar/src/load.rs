@@ -1,6 +1,7 @@
 //! `bazaar load`: a load generator that plays shoppers against a running shop through its HTTP
 //! front door, at a set concurrency for a set time, and reports each step's throughput and
-//! latency (HDR histograms: p50, p90, p99, max) as a table or JSON.
+//! latency (HDR histograms: p50, p90, p99, max) as a table or JSON. On a terminal, a progress
+//! bar shows the requests and errors so far while it runs.
 //!
 //! Scenarios:
 //! - `product-page`: `GET /products/<slug>` (HTML), over every seeded product;
@@ -24,7 +25,10 @@ use std::{
     io::Write as _,
     path::PathBuf,
     process::ExitCode,
-    sync::Arc,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
     time::{Duration, Instant},
 };
 
@@ -238,16 +242,29 @@ impl Catalog {
     }
 }
 
+/// Requests and errors so far, across shoppers, for the progress bar.
+#[derive(Debug, Default)]
+struct Counts {
+    requests: AtomicU64,
+    errors: AtomicU64,
+}
+
 /// One shopper's measurements.
 struct Recorder {
     histograms: BTreeMap<&'static str, Histogram<u64>>,
     errors: BTreeMap<&'static str, u64>,
     statuses: BTreeMap<String, u64>,
+    counts: Arc<Counts>,
 }
 
 impl Recorder {
-    fn new() -> Self {
-        Self { histograms: BTreeMap::new(), errors: BTreeMap::new(), statuses: BTreeMap::new() }
+    fn new(counts: Arc<Counts>) -> Self {
+        Self {
+            histograms: BTreeMap::new(),
+            errors: BTreeMap::new(),
+            statuses: BTreeMap::new(),
+            counts,
+        }
     }
 
     fn record(
@@ -258,6 +275,10 @@ impl Recorder {
         ok: &[u16],
     ) -> bool {
         let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX).max(1);
+        self.counts.requests.fetch_add(1, Ordering::Relaxed);
+        if !matches!(outcome, Ok(status) if ok.contains(&status)) {
+            self.counts.errors.fetch_add(1, Ordering::Relaxed);
+        }
         match outcome {
             Ok(status) if ok.contains(&status) => {
                 if let Some(histogram) = self.histogram(step) {
@@ -339,11 +360,13 @@ async fn run(args: &LoadArgs) -> anyhow::Result<Report> {
     }
     let started = Instant::now();
     let deadline = started + args.duration;
+    let counts = Arc::new(Counts::default());
     let tasks: Vec<_> = ready
         .into_iter()
         .map(|mut shopper| {
+            let counts = Arc::clone(&counts);
             tokio::spawn(async move {
-                let mut recorder = Recorder::new();
+                let mut recorder = Recorder::new(counts);
                 while Instant::now() < deadline {
                     shopper.play(&mut recorder).await;
                 }
@@ -351,11 +374,17 @@ async fn run(args: &LoadArgs) -> anyhow::Result<Report> {
             })
         })
         .collect();
-    let mut total = Recorder::new();
+    let progress =
+        (!args.json).then(|| tokio::spawn(show_progress(Arc::clone(&counts), args.duration)));
+    let mut total = Recorder::new(Arc::clone(&counts));
     for task in tasks {
         total.merge(task.await.context("a shopper failed")?);
     }
     let seconds = started.elapsed().as_secs_f64();
+    if let Some(progress) = progress {
+        progress.abort();
+        let _ = progress.await;
+    }
     let event_lag_ms = match (&args.data_dir, lag_before) {
         (Some(dir), Some(before)) => {
             // Give the last events of the run time to arrive.
@@ -401,6 +430,43 @@ async fn run(args: &LoadArgs) -> anyhow::Result<Report> {
         error_statuses: total.statuses,
         event_lag_ms,
     })
+}
+
+/// Draws a progress bar on standard error (nothing when it is not a terminal) with the requests
+/// and errors so far and the current rate, until the run's time is up.
+async fn show_progress(counts: Arc<Counts>, duration: Duration) {
+    let bar = indicatif::ProgressBar::new(duration.as_millis().try_into().unwrap_or(u64::MAX));
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{bar:30.cyan/blue} {elapsed:>3} of {prefix} {msg}")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_prefix(format!("{duration:.0?}"));
+    let started = Instant::now();
+    let mut last = (started, 0_u64);
+    let mut interval = tokio::time::interval(Duration::from_millis(250));
+    let _clear = ClearOnDrop(bar.clone());
+    loop {
+        interval.tick().await;
+        let now = Instant::now();
+        let requests = counts.requests.load(Ordering::Relaxed);
+        let rate = (requests - last.1) as f64 / now.duration_since(last.0).as_secs_f64().max(1e-3);
+        last = (now, requests);
+        bar.set_position(started.elapsed().as_millis().try_into().unwrap_or(u64::MAX));
+        bar.set_message(format!(
+            "{requests} requests, {} errors, {rate:.0}/s",
+            counts.errors.load(Ordering::Relaxed)
+        ));
+    }
+}
+
+/// Clears the progress bar when the task drawing it ends (it is aborted when the run is over).
+struct ClearOnDrop(indicatif::ProgressBar);
+
+impl Drop for ClearOnDrop {
+    fn drop(&mut self) {
+        self.0.finish_and_clear();
+    }
 }
 
 /// Reads every product (slug, id) and category slug through the API.
@@ -549,7 +615,7 @@ impl Shopper {
         }
         if scenario == Scenario::CartView {
             for _ in 0..3 {
-                let mut recorder = Recorder::new();
+                let mut recorder = Recorder::new(Arc::default());
                 shopper.add_to_cart(&mut recorder, 0).await;
             }
         }
