@@ -73,7 +73,8 @@ pub enum Action {
     Pause {
         /// The service, e.g. `inventory`.
         service: String,
-        /// How long it stays frozen (Ctrl-C ends the pause early).
+        /// How long it stays frozen (Ctrl-C or SIGTERM end the pause early; should this command
+        /// be killed outright, `kill -CONT <pid>` resumes the service).
         #[arg(long = "for", default_value = "5s", value_name = "DURATION", value_parser = parse_duration)]
         duration: Duration,
     },
@@ -384,9 +385,12 @@ async fn pause(services: &Services, name: &str, duration: Duration) -> anyhow::R
     let pid = current_pid(services, name)?;
     send(pid, Signal::SIGSTOP)?;
     say(&format!("paused {name} (pid {pid}) for {duration:?}"));
+    // Stopped to the end, the process would stay frozen: Ctrl-C or SIGTERM end the pause early.
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     tokio::select! {
         () = tokio::time::sleep(duration) => {}
         _ = tokio::signal::ctrl_c() => {}
+        _ = terminate.recv() => {}
     }
     send(pid, Signal::SIGCONT)?;
     say(&format!("resumed {name}"));

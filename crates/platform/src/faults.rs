@@ -222,8 +222,12 @@ impl Faults {
     }
 
     /// Decides what happens to a call of `path`: the longest delay and the first error among the
-    /// live rules that match it and fire (each fires at its rate).
+    /// live rules that match it and fire (each fires at its rate). Only the shop's own RPCs
+    /// (`/bazaar.…`) are touched: health checks, metrics and `/faults` itself always answer.
     pub fn decide(&self, path: &str) -> Option<Injection> {
+        if !path.starts_with("/bazaar.") {
+            return None;
+        }
         let entries = self.entries.read().ok()?;
         if entries.is_empty() {
             return None;
@@ -372,27 +376,37 @@ mod tests {
         assert!(FaultRule { error: None, delay_ms: 5, ..rule("x") }.validate().is_ok());
     }
 
+    #[test]
+    fn health_metrics_and_the_fault_table_itself_are_never_faulted() {
+        let faults = Faults::default();
+        faults.add(rule("*")).unwrap();
+        for path in ["/readyz", "/healthz", "/metrics", "/faults", "/grpc.health.v1.Health/Check"] {
+            assert_eq!(faults.decide(path), None, "{path}");
+        }
+        assert!(faults.decide("/bazaar.events.v1.EventSinkService/DeliverBatch").is_some());
+    }
+
     #[tokio::test]
     async fn matching_rules_combine_and_lapse() {
         let faults = Faults::default();
-        assert_eq!(faults.decide("/a.S/M"), None);
+        assert_eq!(faults.decide("/bazaar.S/M"), None);
         faults.add(FaultRule { error: None, delay_ms: 20, ..rule("M") }).unwrap();
         faults.add(FaultRule { error: None, delay_ms: 50, ..rule("*") }).unwrap();
         faults.add(FaultRule { duration_ms: Some(1), ..rule("S/M") }).unwrap();
         tokio::time::sleep(Duration::from_millis(5)).await;
-        let injection = faults.decide("/a.S/M").unwrap();
+        let injection = faults.decide("/bazaar.S/M").unwrap();
         assert_eq!(injection, Injection { delay: Duration::from_millis(50), error: None });
         assert_eq!(faults.list().len(), 2, "the lapsed rule is not listed");
         assert!(faults.list().iter().all(|fault| fault.injected == 1));
         assert_eq!(faults.clear(), 2);
-        assert_eq!(faults.decide("/a.S/M"), None);
+        assert_eq!(faults.decide("/bazaar.S/M"), None);
     }
 
     #[test]
     fn a_rate_affects_about_that_share_of_calls() {
         let faults = Faults::default();
         faults.add(FaultRule { rate: 0.25, ..rule("*") }).unwrap();
-        let hit = (0..4000).filter(|_| faults.decide("/a.S/M").is_some()).count();
+        let hit = (0..4000).filter(|_| faults.decide("/bazaar.S/M").is_some()).count();
         assert!((700..1300).contains(&hit), "{hit} of 4000");
     }
 
@@ -409,7 +423,7 @@ mod tests {
         };
         let faults = Faults::default();
         let mut service = FaultService::new(handler, Some(faults.clone()));
-        let request = || http::Request::builder().uri("/a.S/M").body(()).unwrap();
+        let request = || http::Request::builder().uri("/bazaar.S/M").body(()).unwrap();
 
         faults.add(rule("M")).unwrap();
         let response = service.ready().await.unwrap().call(request()).await.unwrap();

@@ -88,6 +88,11 @@ async fn injected_faults_kills_and_pauses_leave_the_shop_consistent_and_serving(
     assert!(cleared.contains("inventory: 1 fault(s) removed"), "{cleared}");
     assert!(ok(&shop, &["faults"]).contains("no faults in force"));
 
+    // A rule for every RPC slows the catalog's calls, never its health checks or `/faults`.
+    ok(&shop, &["fault", "catalog", "--delay", "20ms"]);
+    assert_eq!(page_status(&client, &format!("{}/products/stoneware-mug", shop.url)).await, 200);
+    assert!(ok(&shop, &["clear", "catalog"]).contains("catalog: 1 fault(s) removed"));
+
     let verify = Command::new(env!("CARGO_BIN_EXE_bazaar"))
         .arg("verify")
         .arg(format!("--data-dir={}", shop.data_dir.path().display()))
