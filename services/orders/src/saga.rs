@@ -165,6 +165,11 @@ impl Saga {
         changes: &Changes<'_>,
     ) -> Result<(), StepError> {
         if moved {
+            if to == Step::Done
+                && let Some(status) = changes.status
+            {
+                record_outcome(order, status);
+            }
             changes.apply_to(order, to);
         } else {
             *order = self.reload(&order.id).await?;
@@ -571,6 +576,18 @@ impl Saga {
             }
         }
     }
+}
+
+/// Counts an order that reached a terminal state (`saga_outcomes_total{outcome}`) and the time
+/// from its placement (`saga_duration_seconds{outcome}`). Called with the order still at the step
+/// it left, so a cancellation the customer asked for is told apart from a compensation.
+fn record_outcome(order: &Order, status: Status) {
+    let outcome =
+        if order.step == Step::Cancelling { "cancelled_by_customer" } else { status.as_str() };
+    metrics::counter!("saga_outcomes_total", "outcome" => outcome).increment(1);
+    let elapsed_ms = bazaar_types::now_ms().saturating_sub(order.created_at_ms).max(0);
+    metrics::histogram!("saga_duration_seconds", "outcome" => outcome)
+        .record(elapsed_ms as f64 / 1000.0);
 }
 
 fn confirmed_event(order: &Order) -> OrderConfirmed {

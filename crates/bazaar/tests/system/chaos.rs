@@ -100,6 +100,18 @@ async fn injected_faults_kills_and_pauses_leave_the_shop_consistent_and_serving(
         .output()
         .unwrap();
     assert!(verify.status.success(), "invariants after injected faults:\n{}", text(&verify));
+    // The orders service counts how its sagas ended.
+    let ports = bazaar::up::running_ports(shop.data_dir.path()).unwrap();
+    let metrics = client
+        .get(format!("http://127.0.0.1:{}/metrics", ports["orders"]))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(metrics.contains("saga_outcomes_total{outcome=\"confirmed\"}"), "{metrics}");
+    assert!(metrics.contains("saga_duration_seconds_bucket{outcome=\"confirmed\""), "{metrics}");
 
     // Kill: a new catalog process, ready again, and the page serves.
     let before = shop.service_pid("catalog").unwrap();
