@@ -338,6 +338,7 @@ impl Db {
             .test_before_acquire(true)
             .connect(url)
             .await?;
+        tokio::spawn(report_pool(pool.clone()));
         Ok(Self {
             backend: Backend::Postgres,
             reader: Reader::Pool(pool.clone()),
@@ -563,6 +564,20 @@ pub fn postgres_url_for_database(server_url: &str, name: &str) -> anyhow::Result
         None => without_query,
     };
     Ok(format!("{server}/{name}{}", query_of(server_url)))
+}
+
+/// Publishes a PostgreSQL pool's connections in use and idle (`db_pool_connections{state}`) every
+/// five seconds, until the pool is closed.
+async fn report_pool(pool: AnyPool) {
+    let mut interval = tokio::time::interval(Duration::from_secs(5));
+    while !pool.is_closed() {
+        interval.tick().await;
+        let size = pool.size();
+        let idle = u32::try_from(pool.num_idle()).unwrap_or(size);
+        metrics::gauge!("db_pool_connections", "state" => "idle").set(f64::from(idle));
+        metrics::gauge!("db_pool_connections", "state" => "in_use")
+            .set(f64::from(size.saturating_sub(idle)));
+    }
 }
 
 #[cfg(test)]
