@@ -155,5 +155,16 @@ async fn the_whole_journey_on_postgres_and_nats() {
         &format!("--nats-namespace={prefix}"),
     ]);
     journey(&shop).await;
+    // Pools report their connections (every five seconds).
+    let orders = bazaar::up::running_ports(shop.data_dir.path()).unwrap()["orders"];
+    crate::shop::eventually("orders reports its pool", || async {
+        let metrics = reqwest::get(format!("http://127.0.0.1:{orders}/metrics")).await;
+        let text = match metrics {
+            Ok(response) => response.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        text.contains("db_pool_connections{state=\"idle\"}")
+    })
+    .await;
     assert!(shop.stop().await.success());
 }
