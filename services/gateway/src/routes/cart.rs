@@ -96,6 +96,7 @@ pub async fn cart(
         .iter()
         .map(|(product, _)| crate::view::ProductCard::from(product))
         .collect();
+    let recommended = super::shop::with_stock(&state, recommended).await;
     Ok(CartPage {
         recommended,
         recommended_title: "You might also like",

@@ -17,7 +17,7 @@ use crate::{
 
 /// Adds stock badges to product cards. Stock is a nicety on listings: without inventory the
 /// cards show without badges.
-async fn with_stock(state: &AppState, mut cards: Vec<ProductCard>) -> Vec<ProductCard> {
+pub(crate) async fn with_stock(state: &AppState, mut cards: Vec<ProductCard>) -> Vec<ProductCard> {
     match state.clients.stock_for_display(cards.iter().map(|card| card.id.clone()).collect()).await
     {
         Ok(levels) => {

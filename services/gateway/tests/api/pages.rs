@@ -90,3 +90,15 @@ async fn pages_render_without_inventory() {
     assert!(!body.contains("In stock"));
     assert_eq!(shop.get_text("/c/toys").await.0, 200);
 }
+
+#[tokio::test]
+async fn recommendations_on_the_cart_page_carry_stock_badges() {
+    let shop = spawn_shop().await;
+    let skillet = crate::helpers::product_id("cast-iron-skillet");
+    shop.post_form("/cart/items", &[("product_id", &skillet), ("quantity", "1")]).await;
+    let (status, body) = shop.get_text("/cart").await;
+    assert_eq!(status, 200);
+    let (_, section) =
+        body.split_once("id=\"recommended-heading\"").expect("a recommendations section");
+    assert!(section.contains("class=\"badge badge-"), "recommended products show their stock");
+}
