@@ -107,6 +107,7 @@ pub async fn list_products(
     sort: Sort,
     page: Page,
 ) -> anyhow::Result<(Vec<Product>, u64)> {
+    let mut reader = db.reader().await?;
     const FILTER: &str = "WHERE ($1 = '' OR category = $1) AND ($2 = 0 OR featured = 1)";
     let category = category.map_or("", Slug::as_str);
     let featured = i64::from(featured_only);
@@ -115,7 +116,7 @@ pub async fn list_products(
     )))
     .bind(category)
     .bind(featured)
-    .fetch_one(&mut *db.reader().await?)
+    .fetch_one(&mut *reader)
     .await?;
     let rows: Vec<ProductRow> = sqlx::query_as(AssertSqlSafe(format!(
         "SELECT {PRODUCT_COLUMNS} FROM products {FILTER} {} LIMIT $3 OFFSET $4",
@@ -125,7 +126,7 @@ pub async fn list_products(
     .bind(featured)
     .bind(page.limit())
     .bind(page.offset())
-    .fetch_all(&mut *db.reader().await?)
+    .fetch_all(&mut *reader)
     .await?;
     Ok((into_products(rows)?, u64::try_from(total).unwrap_or(0)))
 }
@@ -139,6 +140,7 @@ pub async fn search_products(
     category: Option<&Slug>,
     page: Page,
 ) -> anyhow::Result<(Vec<Product>, u64)> {
+    let mut reader = db.reader().await?;
     // The SQL's shape depends only on the number of words; the words themselves are bound.
     let mut score = Vec::new();
     let mut any = Vec::new();
@@ -163,7 +165,7 @@ pub async fn search_products(
     for pattern in &patterns {
         count = count.bind(pattern);
     }
-    let total = count.fetch_one(&mut *db.reader().await?).await?;
+    let total = count.fetch_one(&mut *reader).await?;
 
     let select_sql = format!(
         "SELECT {PRODUCT_COLUMNS} FROM (SELECT {PRODUCT_COLUMNS}, name_lower, ({}) AS score FROM products {filter}) ranked \
@@ -175,8 +177,7 @@ pub async fn search_products(
     for pattern in &patterns {
         select = select.bind(pattern);
     }
-    let rows =
-        select.bind(page.limit()).bind(page.offset()).fetch_all(&mut *db.reader().await?).await?;
+    let rows = select.bind(page.limit()).bind(page.offset()).fetch_all(&mut *reader).await?;
     Ok((into_products(rows)?, u64::try_from(total).unwrap_or(0)))
 }
 

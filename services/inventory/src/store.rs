@@ -115,15 +115,16 @@ pub async fn levels(db: &Db, ids: &[ProductId]) -> anyhow::Result<Vec<(ProductId
 /// Lists a page of every product's stock, by product id.
 #[tracing::instrument(skip_all)]
 pub async fn list_levels(db: &Db, page: Page) -> anyhow::Result<(Vec<(ProductId, Level)>, u64)> {
+    let mut reader = db.reader().await?;
     let total: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM stock")
-        .fetch_one(&mut *db.reader().await?)
+        .fetch_one(&mut *reader)
         .await?;
     let rows: Vec<(String, i64, i64)> = sqlx::query_as(
         "SELECT product_id, on_hand, reserved FROM stock ORDER BY product_id LIMIT $1 OFFSET $2",
     )
     .bind(page.limit())
     .bind(page.offset())
-    .fetch_all(&mut *db.reader().await?)
+    .fetch_all(&mut *reader)
     .await?;
     let levels = rows
         .into_iter()

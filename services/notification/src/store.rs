@@ -70,12 +70,13 @@ pub async fn list(
     recipient: Option<&str>,
     page: Page,
 ) -> anyhow::Result<(Vec<Message>, u64)> {
+    let mut reader = db.reader().await?;
     let recipient = recipient.unwrap_or("");
     let total: i64 = sqlx::query_scalar(
         "SELECT CAST(COUNT(*) AS BIGINT) FROM messages WHERE ($1 = '' OR recipient = $1)",
     )
     .bind(recipient)
-    .fetch_one(&mut *db.reader().await?)
+    .fetch_one(&mut *reader)
     .await?;
     let messages = sqlx::query_as(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM messages WHERE ($1 = '' OR recipient = $1) ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3"
@@ -83,7 +84,7 @@ pub async fn list(
     .bind(recipient)
     .bind(page.limit())
     .bind(page.offset())
-    .fetch_all(&mut *db.reader().await?)
+    .fetch_all(&mut *reader)
     .await?;
     Ok((messages, u64::try_from(total).unwrap_or(0)))
 }

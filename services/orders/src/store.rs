@@ -114,8 +114,11 @@ fn into_line(row: LineRow) -> anyhow::Result<(String, Line)> {
     ))
 }
 
-/// Loads the lines of several orders at once.
-async fn attach_lines(db: &Db, rows: Vec<Row>) -> anyhow::Result<Vec<Order>> {
+/// Loads the lines of several orders at once, on the connection that read the orders.
+async fn attach_lines(
+    connection: &mut AnyConnection,
+    rows: Vec<Row>,
+) -> anyhow::Result<Vec<Order>> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
@@ -130,7 +133,7 @@ async fn attach_lines(db: &Db, rows: Vec<Row>) -> anyhow::Result<Vec<Order>> {
         query = query.bind(&row.id);
     }
     let mut lines: HashMap<String, Vec<Line>> = HashMap::new();
-    for line in query.fetch_all(&mut *db.reader().await?).await? {
+    for line in query.fetch_all(&mut *connection).await? {
         let (order_id, line) = into_line(line)?;
         lines.entry(order_id).or_default().push(line);
     }
@@ -208,12 +211,13 @@ pub async fn insert(db: &Db, order: &Order, lease_ms: i64) -> Result<(), sqlx::E
 /// # Errors
 /// When the database fails.
 pub async fn by_id(db: &Db, id: &OrderId) -> anyhow::Result<Option<Order>> {
+    let mut reader = db.reader().await?;
     let row: Option<Row> =
         sqlx::query_as(AssertSqlSafe(format!("SELECT {COLUMNS} FROM orders WHERE id = $1")))
             .bind(id.as_str())
-            .fetch_optional(&mut *db.reader().await?)
+            .fetch_optional(&mut *reader)
             .await?;
-    Ok(attach_lines(db, row.into_iter().collect()).await?.pop())
+    Ok(attach_lines(&mut reader, row.into_iter().collect()).await?.pop())
 }
 
 /// Returns the order a user placed with an idempotency key.
@@ -221,14 +225,15 @@ pub async fn by_id(db: &Db, id: &OrderId) -> anyhow::Result<Option<Order>> {
 /// # Errors
 /// When the database fails.
 pub async fn by_key(db: &Db, user_id: &UserId, key: &str) -> anyhow::Result<Option<Order>> {
+    let mut reader = db.reader().await?;
     let row: Option<Row> = sqlx::query_as(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM orders WHERE user_id = $1 AND idempotency_key = $2"
     )))
     .bind(user_id.as_str())
     .bind(key)
-    .fetch_optional(&mut *db.reader().await?)
+    .fetch_optional(&mut *reader)
     .await?;
-    Ok(attach_lines(db, row.into_iter().collect()).await?.pop())
+    Ok(attach_lines(&mut reader, row.into_iter().collect()).await?.pop())
 }
 
 /// Lists a user's orders, newest first.
@@ -240,10 +245,11 @@ pub async fn list_for_user(
     user_id: &UserId,
     page: Page,
 ) -> anyhow::Result<(Vec<Order>, u64)> {
+    let mut reader = db.reader().await?;
     let total: i64 =
         sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM orders WHERE user_id = $1")
             .bind(user_id.as_str())
-            .fetch_one(&mut *db.reader().await?)
+            .fetch_one(&mut *reader)
             .await?;
     let rows: Vec<Row> = sqlx::query_as(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM orders WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3"
@@ -251,9 +257,9 @@ pub async fn list_for_user(
     .bind(user_id.as_str())
     .bind(page.limit())
     .bind(page.offset())
-    .fetch_all(&mut *db.reader().await?)
+    .fetch_all(&mut *reader)
     .await?;
-    Ok((attach_lines(db, rows).await?, u64::try_from(total).unwrap_or(0)))
+    Ok((attach_lines(&mut reader, rows).await?, u64::try_from(total).unwrap_or(0)))
 }
 
 /// Lists every order (optionally of one status), newest first, or oldest first for audits.
@@ -266,12 +272,13 @@ pub async fn list_all(
     page: Page,
     oldest_first: bool,
 ) -> anyhow::Result<(Vec<Order>, u64)> {
+    let mut reader = db.reader().await?;
     let status = status.map_or("", Status::as_str);
     let total: i64 = sqlx::query_scalar(
         "SELECT CAST(COUNT(*) AS BIGINT) FROM orders WHERE ($1 = '' OR status = $1)",
     )
     .bind(status)
-    .fetch_one(&mut *db.reader().await?)
+    .fetch_one(&mut *reader)
     .await?;
     let order = if oldest_first { "created_at, id" } else { "created_at DESC, id DESC" };
     let rows: Vec<Row> = sqlx::query_as(AssertSqlSafe(format!(
@@ -280,9 +287,9 @@ pub async fn list_all(
     .bind(status)
     .bind(page.limit())
     .bind(page.offset())
-    .fetch_all(&mut *db.reader().await?)
+    .fetch_all(&mut *reader)
     .await?;
-    Ok((attach_lines(db, rows).await?, u64::try_from(total).unwrap_or(0)))
+    Ok((attach_lines(&mut reader, rows).await?, u64::try_from(total).unwrap_or(0)))
 }
 
 /// Returns orders the recovery worker should drive: pending or cancelling, not leased, due.

@@ -223,15 +223,16 @@ pub async fn mark_refunded(
 /// # Errors
 /// When the database fails.
 pub async fn list(db: &Db, page: Page) -> anyhow::Result<(Vec<Payment>, u64)> {
+    let mut reader = db.reader().await?;
     let total: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM payments")
-        .fetch_one(&mut *db.reader().await?)
+        .fetch_one(&mut *reader)
         .await?;
     let payments: Vec<Payment> = sqlx::query_as(AssertSqlSafe(format!(
         "SELECT {PAYMENT_COLUMNS} FROM payments ORDER BY created_at, id LIMIT $1 OFFSET $2"
     )))
     .bind(page.limit())
     .bind(page.offset())
-    .fetch_all(&mut *db.reader().await?)
+    .fetch_all(&mut *reader)
     .await?;
     Ok((payments, u64::try_from(total).unwrap_or(0)))
 }
