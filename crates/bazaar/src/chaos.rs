@@ -158,32 +158,20 @@ async fn run(args: &ChaosArgs) -> anyhow::Result<()> {
             let port = fault_port(&services, &fault.service)?;
             let rule = FaultRule {
                 rpc: fault.rpc.clone(),
-                delay_ms: u64::try_from(fault.delay.as_millis()).unwrap_or(u64::MAX),
+                delay_ms: millis(fault.delay),
                 error: fault.error,
                 rate: fault.rate,
-                duration_ms: fault
-                    .duration
-                    .map(|duration| u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)),
+                duration_ms: fault.duration.map(millis),
             };
-            let response = client
-                .post(faults_url(port))
-                .json(&rule)
-                .send()
-                .await
-                .with_context(|| format!("reaching {}", fault.service))?;
-            let active: Vec<ActiveFault> = answer(response, &fault.service).await?;
+            let active = call(client.post(faults_url(port)).json(&rule), &fault.service).await?;
             print_faults(&[(fault.service.clone(), active)]);
             Ok(())
         }
         Action::Faults { service } => {
             let mut tables = Vec::new();
             for (name, port) in fault_ports(&services, service.as_deref())? {
-                let response = client
-                    .get(faults_url(port))
-                    .send()
-                    .await
-                    .with_context(|| format!("reaching {name}"))?;
-                tables.push((name.clone(), answer(response, &name).await?));
+                let active = call(client.get(faults_url(port)), &name).await?;
+                tables.push((name, active));
             }
             print_faults(&tables);
             Ok(())
@@ -191,12 +179,8 @@ async fn run(args: &ChaosArgs) -> anyhow::Result<()> {
         Action::Clear { service } => {
             let mut stdout = std::io::stdout().lock();
             for (name, port) in fault_ports(&services, service.as_deref())? {
-                let response = client
-                    .delete(faults_url(port))
-                    .send()
-                    .await
-                    .with_context(|| format!("reaching {name}"))?;
-                let cleared: serde_json::Value = answer(response, &name).await?;
+                let cleared: serde_json::Value =
+                    call(client.delete(faults_url(port)), &name).await?;
                 let removed = cleared["removed"].as_u64().unwrap_or(0);
                 if removed > 0 || service.is_some() {
                     writeln!(stdout, "{name}: {removed} fault(s) removed")?;
@@ -205,6 +189,10 @@ async fn run(args: &ChaosArgs) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// Returns the service named `name`, or says which names exist.
@@ -241,11 +229,12 @@ fn faults_url(port: u16) -> String {
     format!("http://127.0.0.1:{port}/faults")
 }
 
-/// Reads a `/faults` answer, turning refusals into messages.
-async fn answer<T: serde::de::DeserializeOwned>(
-    response: reqwest::Response,
+/// Sends a request to a service's `/faults` and reads the answer, turning refusals into messages.
+async fn call<T: serde::de::DeserializeOwned>(
+    request: reqwest::RequestBuilder,
     service: &str,
 ) -> anyhow::Result<T> {
+    let response = request.send().await.with_context(|| format!("reaching {service}"))?;
     let status = response.status();
     if status == reqwest::StatusCode::NOT_FOUND {
         return Err(Usage(format!(

@@ -25,7 +25,7 @@ use bazaar_platform::{
     config::{EXIT_BAD_CONFIG, TransportKind},
     shutdown::CancellationToken,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::{
     io::{AsyncBufReadExt as _, BufReader},
     process::Command,
@@ -85,16 +85,18 @@ struct Plan {
 struct State {
     pid: u32,
     url: String,
-    services: BTreeMap<&'static str, ServiceState>,
+    services: BTreeMap<&'static str, Running>,
 }
 
 /// A service of a running `bazaar up`, as its state file records it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Running {
     /// The process serving it now; none while it is being restarted.
     pub pid: Option<u32>,
     /// Its loopback port (the same across restarts).
     pub port: u16,
+    /// Times it was restarted.
+    pub restarts: u32,
 }
 
 /// Reads each service's port from the state file of a running `bazaar up`.
@@ -113,28 +115,17 @@ pub fn running_ports(data_dir: &Path) -> anyhow::Result<BTreeMap<String, u16>> {
 /// # Errors
 /// When the file cannot be read or parsed.
 pub fn running_services(data_dir: &Path) -> anyhow::Result<BTreeMap<String, Running>> {
+    #[derive(Deserialize)]
+    struct Recorded {
+        services: BTreeMap<String, Running>,
+    }
     let path = data_dir.join("run/services.json");
     let text = std::fs::read(&path).with_context(|| {
         format!("reading {} (is `bazaar up` running with this --data-dir?)", path.display())
     })?;
-    let state: serde_json::Value =
+    let recorded: Recorded =
         serde_json::from_slice(&text).with_context(|| format!("reading {}", path.display()))?;
-    let services = state["services"].as_object().context("services.json lists no services")?;
-    Ok(services
-        .iter()
-        .filter_map(|(name, service)| {
-            let port = u16::try_from(service["port"].as_u64()?).ok()?;
-            let pid = service["pid"].as_u64().and_then(|pid| u32::try_from(pid).ok());
-            Some((name.clone(), Running { pid, port }))
-        })
-        .collect())
-}
-
-#[derive(Debug, Clone, Default, Serialize)]
-struct ServiceState {
-    pid: Option<u32>,
-    port: u16,
-    restarts: u32,
+    Ok(recorded.services)
 }
 
 type SharedState = Arc<Mutex<State>>;
@@ -201,7 +192,7 @@ async fn run(args: UpArgs, programs: BTreeMap<&'static str, PathBuf>) -> anyhow:
         url: url.clone(),
         services: plans
             .iter()
-            .map(|plan| (plan.name, ServiceState { port: plan.port, ..Default::default() }))
+            .map(|plan| (plan.name, Running { port: plan.port, ..Default::default() }))
             .collect(),
     }));
     let state_file = data_dir.join("run").join("services.json");

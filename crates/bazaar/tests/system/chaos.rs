@@ -93,13 +93,8 @@ async fn injected_faults_kills_and_pauses_leave_the_shop_consistent_and_serving(
     assert_eq!(page_status(&client, &format!("{}/products/stoneware-mug", shop.url)).await, 200);
     assert!(ok(&shop, &["clear", "catalog"]).contains("catalog: 1 fault(s) removed"));
 
-    let verify = Command::new(env!("CARGO_BIN_EXE_bazaar"))
-        .arg("verify")
-        .arg(format!("--data-dir={}", shop.data_dir.path().display()))
-        .arg("--wait=60s")
-        .output()
-        .unwrap();
-    assert!(verify.status.success(), "invariants after injected faults:\n{}", text(&verify));
+    let (holds, report) = shop.verify();
+    assert!(holds, "invariants after injected faults:\n{report}");
     // The orders service counts how its sagas ended.
     let ports = bazaar::up::running_ports(shop.data_dir.path()).unwrap();
     let metrics = client

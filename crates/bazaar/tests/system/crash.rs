@@ -3,10 +3,7 @@
 //! saga timeout, nothing is charged twice, every capture belongs to a paid order, and stock is
 //! conserved, as `bazaar verify` checks.
 
-use std::{
-    process::Command,
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
@@ -136,18 +133,6 @@ async fn checkouts_while_killing(
     ids
 }
 
-fn verify(shop: &Shop) -> (bool, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_bazaar"))
-        .arg("verify")
-        .arg(format!("--data-dir={}", shop.data_dir.path().display()))
-        .arg("--wait=60s")
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&output.stdout).into_owned()
-        + &String::from_utf8_lossy(&output.stderr);
-    (output.status.success(), text)
-}
-
 async fn crash_during_checkouts(victim: &str) {
     let shop = Shop::start(&["--service-arg=orders:--saga-timeout=15s"]);
     let api = Api {
@@ -171,7 +156,7 @@ async fn crash_during_checkouts(victim: &str) {
 
     let ids = checkouts_while_killing(&shop, &api, &tokens, victim).await;
 
-    let (ok, report) = verify(&shop);
+    let (ok, report) = shop.verify();
     assert!(ok, "invariants after killing {victim}:\n{report}");
     // One order per checkout, however many times it was sent.
     let (_, all) = api

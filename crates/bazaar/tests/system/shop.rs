@@ -54,23 +54,29 @@ impl Shop {
 
     /// Returns the pid of a service, from `run/services.json`.
     pub(crate) fn service_pid(&self, service: &str) -> Option<u32> {
-        let path = self.data_dir.path().join("run/services.json");
-        let state: serde_json::Value = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
-        state["services"][service]["pid"].as_u64().and_then(|pid| u32::try_from(pid).ok())
+        bazaar::up::running_services(self.data_dir.path()).ok()?.get(service)?.pid
     }
 
     /// Returns the pid of every running service.
     pub(crate) fn service_pids(&self) -> Vec<u32> {
-        let path = self.data_dir.path().join("run/services.json");
-        let state: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
-        state["services"]
-            .as_object()
+        bazaar::up::running_services(self.data_dir.path())
             .unwrap()
             .values()
-            .filter_map(|service| service["pid"].as_u64())
-            .map(|pid| u32::try_from(pid).unwrap())
+            .filter_map(|running| running.pid)
             .collect()
+    }
+
+    /// Runs `bazaar verify --wait 60s` on the shop: whether every invariant holds, and the report.
+    pub(crate) fn verify(&self) -> (bool, String) {
+        let output = Command::new(env!("CARGO_BIN_EXE_bazaar"))
+            .arg("verify")
+            .arg(format!("--data-dir={}", self.data_dir.path().display()))
+            .arg("--wait=60s")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&output.stdout).into_owned()
+            + &String::from_utf8_lossy(&output.stderr);
+        (output.status.success(), text)
     }
 
     /// Sends SIGTERM to `bazaar up` and waits for it to exit.
